@@ -1,0 +1,23 @@
+# One static library per stage of the data's path (src/<stage>/*.cpp); see ../shared/STYLE.md.
+function(bodyshape_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(BODYSHAPE_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# bodyshape_stage(<name> [DEPS targets...]) -> target bodyshape_<name>
+function(bodyshape_stage name)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/${name}/*.cpp")
+  if(sources)
+    add_library(bodyshape_${name} STATIC ${sources})
+    target_include_directories(bodyshape_${name} PUBLIC "${PROJECT_SOURCE_DIR}/src")
+    target_link_libraries(bodyshape_${name} PUBLIC ${ARG_DEPS})
+    bodyshape_warnings(bodyshape_${name})
+  else()
+    add_library(bodyshape_${name} INTERFACE)
+    target_include_directories(bodyshape_${name} INTERFACE "${PROJECT_SOURCE_DIR}/src")
+    target_link_libraries(bodyshape_${name} INTERFACE ${ARG_DEPS})
+  endif()
+endfunction()
