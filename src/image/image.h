@@ -36,7 +36,22 @@ Result<ImageSize> probe_image_size(std::span<const uint8_t> bytes);
 // 16-bit/grey/alpha normalised. Every failure is kBadImage with a precise message.
 Result<cv::Mat> decode_image(std::span<const uint8_t> bytes, const DecodeOptions& options = {});
 
+// Turns a stored picture upright per its EXIF/TIFF Orientation tag (1..8; other values: unchanged).
+// decode_image already calls it; exposed for tests and for callers holding raw pixels.
+cv::Mat apply_exif_orientation(const cv::Mat& stored, int orientation);
+
+// PNG for kJpeg quality 92, kWebp quality 90, kPng with PngSettings{} below.
 std::vector<uint8_t> encode_image(const cv::Mat& rgb, ImageFormat format);
+
+// zlib level and strategy (Z_DEFAULT_STRATEGY 0, Z_FILTERED 1, Z_HUFFMAN_ONLY 2, Z_RLE 3, Z_FIXED
+// 4; OpenCV's IMWRITE_PNG_STRATEGY_* use the same numbers). Level -1 is OpenCV's speed preset:
+// level 1 with only the Sub row filter, where an explicit level lets libpng try all five filters
+// per row. Defaults measured by bench/image_codecs.cpp (bench/RESULTS.md).
+struct PngSettings {
+  int compression_level = -1;
+  int strategy = 3;
+};
+std::vector<uint8_t> encode_png(const cv::Mat& rgb, const PngSettings& settings = {});
 
 std::string base64_encode(std::span<const uint8_t> bytes);
 // Standard alphabet, padding optional, whitespace and a data: URL prefix tolerated.

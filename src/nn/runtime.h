@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -23,6 +24,10 @@ class Model {
   static Result<std::shared_ptr<const Model>> load(const std::string& path);
   static Result<std::shared_ptr<const Model>> from_bytes(std::span<const uint8_t> bytes,
                                                          std::string name);
+  // For graphs built in memory (engine tests); no checks beyond the engine's own at Runtime::create.
+  static std::shared_ptr<const Model> from_graph(Graph graph, std::string name) {
+    return std::shared_ptr<const Model>(new Model(std::move(graph), std::move(name)));
+  }
 
   const Graph& graph() const { return graph_; }
   const std::string& name() const { return name_; }

@@ -1,0 +1,172 @@
+// Reshape quality report and speed. Runs every reference photo with a person through both goals x
+// both genders, prints the measurements, writes a before/after contact sheet, then times
+// plan + render on a 1920x1080 photo.
+//
+//   build/bench/bench_reshape [contact_sheet.png] [--frames DIR] [--threads N]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <opencv2/core/utility.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "reshape_testdata.h"
+
+namespace rs = bodyshape::reshape;
+namespace td = bodyshape::reshape::testdata;
+
+namespace {
+
+std::string cpu_name() {
+  std::ifstream info("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(info, line)) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown";
+}
+
+std::string commit() {
+  std::ifstream head(std::string(BODYSHAPE_SOURCE_DIR) + "/.git/HEAD");
+  std::string ref;
+  std::getline(head, ref);
+  if (ref.rfind("ref: ", 0) == 0) {
+    std::ifstream file(std::string(BODYSHAPE_SOURCE_DIR) + "/.git/" + ref.substr(5));
+    std::getline(file, ref);
+  }
+  return ref.substr(0, 12);
+}
+
+std::string percent(double value) {
+  if (std::isnan(value)) return "    -";
+  char text[16];
+  std::snprintf(text, sizeof text, "%+5.1f", 100 * value);
+  return text;
+}
+
+cv::Mat thumbnail(const cv::Mat& rgb, int height) {
+  cv::Mat small;
+  const int width = std::max(1, rgb.cols * height / rgb.rows);
+  cv::resize(rgb, small, cv::Size(width, height), 0, 0, cv::INTER_AREA);
+  return small;
+}
+
+const char* goal_name(rs::Goal goal) { return goal == rs::Goal::kSlimmer ? "best" : "worst"; }
+#ifdef NDEBUG
+constexpr const char* kBuildType = "release (NDEBUG)";
+#else
+constexpr const char* kBuildType = "debug";
+#endif
+
+const char* gender_name(rs::Gender gender) {
+  return gender == rs::Gender::kMale ? "male" : "female";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string sheet_path =
+      (std::filesystem::path(argv[0]).parent_path() / "reshape_contact_sheet.png").string();
+  std::string frames_dir;
+  int threads = 2;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--frames" && i + 1 < argc) frames_dir = argv[++i];
+    else if (arg == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
+    else sheet_path = arg;
+  }
+  cv::setNumThreads(threads);
+  const std::time_t now = std::time(nullptr);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M", std::localtime(&now));
+  std::printf("# bench_reshape  cpu: %s  threads: %d  build: %s  commit: %s  date: %s\n",
+              cpu_name().c_str(), threads, kBuildType, commit().c_str(), date);
+
+  const rs::Goal goals[2] = {rs::Goal::kSlimmer, rs::Goal::kFatter};
+  const rs::Gender genders[2] = {rs::Gender::kMale, rs::Gender::kFemale};
+  std::printf("\n## Quality at intensity 1 (width change %%: mask perpendicular to the axis)\n");
+  std::printf("%-32s %-6s %-6s %6s %6s %6s %8s %8s %8s %6s %7s\n", "photo", "goal", "gender",
+              "waist", "hips", "thigh", "face_dB", "bg_dB", "lmk_%", "minJ", "ms");
+  std::vector<cv::Mat> sheet_rows;
+  for (const std::string& name : td::reference_photos_with_person()) {
+    const auto photo = td::load_reference_photo(name);
+    if (!photo) continue;
+    std::vector<cv::Mat> row = {thumbnail(photo->rgb, 256)};
+    for (rs::Goal goal : goals) {
+      for (rs::Gender gender : genders) {
+        cv::Mat after;
+        const td::Quality q = td::evaluate(*photo, {goal, gender, 1.0f}, &after);
+        std::printf("%-32s %-6s %-6s %6s %6s %6s %8.1f %8.1f %8.2f %6.2f %7.1f\n", name.c_str(),
+                    goal_name(goal), gender_name(gender),
+                    percent(td::relative_change(q.before.waist_px, q.after.waist_px)).c_str(),
+                    percent(td::relative_change(q.before.hips_px, q.after.hips_px)).c_str(),
+                    percent(td::relative_change(q.before.thigh_px, q.after.thigh_px)).c_str(),
+                    std::min(99.0, q.face_psnr_db), std::min(99.0, q.background_psnr_db),
+                    100 * q.max_landmark_shift, q.min_jacobian, q.plan_ms + q.render_ms);
+        row.push_back(thumbnail(after, 256));
+        if (!frames_dir.empty()) {
+          cv::Mat bgr;
+          cv::cvtColor(after, bgr, cv::COLOR_RGB2BGR);
+          cv::imwrite(frames_dir + "/" + name + "." + goal_name(goal) + "_" +
+                          gender_name(gender) + ".png", bgr);
+        }
+      }
+    }
+    cv::Mat joined;
+    cv::hconcat(row, joined);
+    sheet_rows.push_back(joined);
+  }
+  if (!sheet_rows.empty()) {
+    int width = 0;
+    for (const cv::Mat& row : sheet_rows) width = std::max(width, row.cols);
+    for (cv::Mat& row : sheet_rows) {
+      cv::copyMakeBorder(row, row, 0, 4, 0, width - row.cols, cv::BORDER_CONSTANT, cv::Scalar(255, 255, 255));
+    }
+    cv::Mat sheet, bgr;
+    cv::vconcat(sheet_rows, sheet);
+    cv::cvtColor(sheet, bgr, cv::COLOR_RGB2BGR);
+    cv::imwrite(sheet_path, bgr);
+    std::printf("\ncontact sheet (before | best male | best female | worst male | worst female): %s\n",
+                sheet_path.c_str());
+  }
+
+  // Speed: a full-body photo scaled to 1920x1080, landmarks and mask scaled alike.
+  std::printf("\n## Speed, 1920x1080 (plan + render), 15 runs each\n");
+  std::printf("%-34s %8s %8s %8s %5s %s\n", "name", "min", "median", "max", "unit", "ratio-vs-40ms");
+  if (auto photo = td::load_reference_photo("man_yoga_warrior_beach")) {
+    const cv::Size size(1920, 1080);
+    const float sx = 1920.f / static_cast<float>(photo->rgb.cols);
+    const float sy = 1080.f / static_cast<float>(photo->rgb.rows);
+    cv::resize(photo->rgb, photo->rgb, size, 0, 0, cv::INTER_CUBIC);
+    cv::resize(photo->mask, photo->mask, size, 0, 0, cv::INTER_LINEAR);
+    for (cv::Point2f& p : photo->body.px) p = {p.x * sx, p.y * sy};
+    for (rs::Goal goal : goals) {
+      for (rs::Gender gender : genders) {
+        std::vector<double> ms, plan_ms;
+        for (int run = 0; run < 15; ++run) {
+          const auto t0 = std::chrono::steady_clock::now();
+          auto field = rs::plan_reshape(photo->body, photo->mask, size, {goal, gender, 1.0f});
+          const auto t1 = std::chrono::steady_clock::now();
+          const cv::Mat after = rs::render_reshape(photo->rgb, *field);
+          const auto t2 = std::chrono::steady_clock::now();
+          ms.push_back(std::chrono::duration<double, std::milli>(t2 - t0).count());
+          plan_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+        }
+        std::sort(ms.begin(), ms.end());
+        std::sort(plan_ms.begin(), plan_ms.end());
+        const std::string case_name = std::string("reshape_1920x1080_") + goal_name(goal) + "_" + gender_name(gender);
+        std::printf("%-34s %8.1f %8.1f %8.1f %5s %.2f   (plan median %.1f ms)\n", case_name.c_str(),
+                    ms.front(), ms[ms.size() / 2], ms.back(), "ms", ms[ms.size() / 2] / 40.0,
+                    plan_ms[plan_ms.size() / 2]);
+      }
+    }
+  }
+  return 0;
+}

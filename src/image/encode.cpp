@@ -1,0 +1,50 @@
+#include <stdexcept>
+#include <string>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "image/image.h"
+
+namespace bodyshape::image {
+namespace {
+
+std::vector<uint8_t> encode_with_opencv(const cv::Mat& rgb, const char* extension,
+                                        const std::vector<int>& params) {
+  if (rgb.empty() || rgb.type() != CV_8UC3) {
+    throw std::invalid_argument("encode_image expects a non-empty CV_8UC3 RGB image");
+  }
+  cv::Mat bgr;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  std::vector<uint8_t> encoded;
+  if (!cv::imencode(extension, bgr, encoded, params)) {
+    throw std::runtime_error(std::string("OpenCV could not encode ") + extension);
+  }
+  return encoded;
+}
+
+}  // namespace
+
+std::vector<uint8_t> encode_png(const cv::Mat& rgb, const PngSettings& settings) {
+  // Order matters in OpenCV 4.6: IMWRITE_PNG_COMPRESSION resets the strategy to the default.
+  const std::vector<int> params =
+      settings.compression_level >= 0
+          ? std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, settings.compression_level,
+                             cv::IMWRITE_PNG_STRATEGY, settings.strategy}
+          : std::vector<int>{cv::IMWRITE_PNG_STRATEGY, settings.strategy};
+  return encode_with_opencv(rgb, ".png", params);
+}
+
+std::vector<uint8_t> encode_image(const cv::Mat& rgb, ImageFormat format) {
+  switch (format) {
+    case ImageFormat::kPng:
+      return encode_png(rgb);
+    case ImageFormat::kJpeg:
+      return encode_with_opencv(rgb, ".jpg", {cv::IMWRITE_JPEG_QUALITY, 92});
+    case ImageFormat::kWebp:
+      return encode_with_opencv(rgb, ".webp", {cv::IMWRITE_WEBP_QUALITY, 90});
+  }
+  throw std::invalid_argument("encode_image: unknown ImageFormat");
+}
+
+}  // namespace bodyshape::image

@@ -1,0 +1,209 @@
+#include "reshape/body_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace bodyshape::reshape {
+namespace {
+
+// BlazePose indices.
+constexpr int kNose = 0, kMouthLeft = 9, kMouthRight = 10;
+constexpr int kShoulder[2] = {11, 12}, kElbow[2] = {13, 14}, kWrist[2] = {15, 16};
+constexpr int kHip[2] = {23, 24}, kKnee[2] = {25, 26}, kAnkle[2] = {27, 28};
+constexpr int kHand[2][4] = {{15, 17, 19, 21}, {16, 18, 20, 22}};
+constexpr int kFoot[2][3] = {{27, 29, 31}, {28, 30, 32}};
+
+// Contour search caps, in units of the body scale (shoulder width). A relaxed adult's half-widths
+// are about 0.3-0.5 (torso), 0.2 (thigh), 0.12 (upper arm); the caps leave room for arms resting
+// against the torso, clothing and heavier bodies, but stop a search running along a raised arm.
+constexpr float kTorsoCap = 0.9f, kNeckCap = 0.3f, kUpperArmCap = 0.3f, kForearmCap = 0.22f;
+constexpr float kThighCap = 0.42f, kCalfCap = 0.3f;
+// How far beyond a contour to look for the next body part (the free space the push band may use).
+constexpr float kGapSearch = 0.4f;
+
+float distance(cv::Point2f a, cv::Point2f b) { return static_cast<float>(cv::norm(a - b)); }
+
+uint8_t mask_at(const cv::Mat& mask, cv::Point2f p) {
+  const int x = static_cast<int>(std::lround(p.x)), y = static_cast<int>(std::lround(p.y));
+  return mask.at<uint8_t>(y, x);
+}
+
+bool inside(const cv::Mat& mask, cv::Point2f p) {
+  return p.x >= 0 && p.y >= 0 && p.x <= static_cast<float>(mask.cols - 1) &&
+         p.y <= static_cast<float>(mask.rows - 1);
+}
+
+constexpr uint8_t kOnBody = 128;  // probability 0.5
+
+}  // namespace
+
+cv::Point2f Segment::direction() const {
+  const cv::Point2f axis = end - start;
+  const float length = std::max(1e-6f, static_cast<float>(cv::norm(axis)));
+  return axis / length;
+}
+
+cv::Point2f Segment::normal() const {
+  const cv::Point2f u = direction();
+  return {-u.y, u.x};
+}
+
+float Segment::length() const { return distance(start, end); }
+
+BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size) {
+  BodyModel model;
+  auto visible = [&](int i) {
+    return body.visibility[i] >= kMinVisibility && std::isfinite(body.px[i].x) &&
+           std::isfinite(body.px[i].y);
+  };
+  auto mid = [&](int a, int b) { return 0.5f * (body.px[a] + body.px[b]); };
+
+  const float diagonal = static_cast<float>(std::hypot(image_size.width, image_size.height));
+  const bool shoulders = visible(kShoulder[0]) && visible(kShoulder[1]);
+  // Hidden hips are still predicted (below an upper-body photo's edge); the axis may use them,
+  // cross-sections outside the image are skipped.
+  const bool hips_known = std::isfinite(body.px[kHip[0]].x) && std::isfinite(body.px[kHip[1]].x);
+  const cv::Point2f shoulder_mid = mid(kShoulder[0], kShoulder[1]);
+  const cv::Point2f hip_mid = mid(kHip[0], kHip[1]);
+  const float torso_length = shoulders && hips_known ? distance(shoulder_mid, hip_mid) : 0.f;
+  // Shoulder width; side views have narrow shoulders in the image, so never less than
+  // 0.6 x torso length (adult biacromial width / shoulder-hip distance is about 0.75-0.85).
+  float scale = shoulders ? distance(body.px[kShoulder[0]], body.px[kShoulder[1]]) : 0.f;
+  scale = std::max(scale, 0.6f * torso_length);
+  if (!(scale > 1.f)) scale = 0.1f * diagonal;
+  model.scale_px = scale;
+
+  auto add = [&](SegmentKind kind, cv::Point2f start, cv::Point2f end, float t_first, float t_last,
+                 float cap) {
+    if (distance(start, end) < 2.f) return;
+    Segment segment{kind, start, end, t_first, t_last, cap * scale, {}, {}, false};
+    model.segments.push_back(segment);
+  };
+
+  if (shoulders && hips_known && torso_length > 2.f) {
+    add(SegmentKind::kTorso, shoulder_mid, hip_mid, 0.08f, 1.06f, kTorsoCap);
+    Segment& torso = model.segments.back();
+    torso.hip_core_px =
+        0.5f * std::abs((body.px[kHip[0]] - body.px[kHip[1]]).dot(torso.normal()));
+    torso.shoulder_core_px =
+        0.5f * std::abs((body.px[kShoulder[0]] - body.px[kShoulder[1]]).dot(torso.normal()));
+  }
+  if (shoulders && visible(kMouthLeft) && visible(kMouthRight)) {
+    add(SegmentKind::kNeck, shoulder_mid, mid(kMouthLeft, kMouthRight), 0.2f, 0.65f, kNeckCap);
+  }
+  for (int side = 0; side < 2; ++side) {
+    if (visible(kShoulder[side]) && visible(kElbow[side])) {
+      add(SegmentKind::kUpperArm, body.px[kShoulder[side]], body.px[kElbow[side]], 0.15f, 1.f,
+          kUpperArmCap);
+    }
+    if (visible(kElbow[side]) && visible(kWrist[side])) {
+      add(SegmentKind::kForearm, body.px[kElbow[side]], body.px[kWrist[side]], 0.f, 0.95f,
+          kForearmCap);
+    }
+    if (visible(kKnee[side]) && visible(kAnkle[side])) {
+      add(SegmentKind::kCalf, body.px[kKnee[side]], body.px[kAnkle[side]], 0.f, 0.95f, kCalfCap);
+    }
+  }
+  const bool thigh_visible[2] = {visible(kHip[0]) && visible(kKnee[0]),
+                                 visible(kHip[1]) && visible(kKnee[1])};
+  for (int side = 0; side < 2; ++side) {
+    if (!thigh_visible[side]) continue;
+    add(SegmentKind::kThigh, body.px[kHip[side]], body.px[kKnee[side]], 0.05f, 1.f, kThighCap);
+    if (thigh_visible[1 - side] && !model.segments.empty() &&
+        model.segments.back().kind == SegmentKind::kThigh) {
+      Segment& thigh = model.segments.back();
+      thigh.partner_start = body.px[kHip[1 - side]];
+      thigh.partner_end = body.px[kKnee[1 - side]];
+      thigh.has_partner = true;
+    }
+  }
+
+  // Face: the box around landmarks 0-10, generously enlarged so the jaw, hair line and ears stay
+  // out of the change (the acceptance box is the same box enlarged 20 %).
+  {
+    cv::Point2f lo = body.px[kNose], hi = body.px[kNose];
+    for (int i = 0; i <= kMouthRight; ++i) {
+      lo = {std::min(lo.x, body.px[i].x), std::min(lo.y, body.px[i].y)};
+      hi = {std::max(hi.x, body.px[i].x), std::max(hi.y, body.px[i].y)};
+    }
+    const float half_diagonal = 0.5f * distance(lo, hi);
+    const float radius = std::max(1.5f * half_diagonal, 0.25f * scale);
+    model.frozen.push_back({0.5f * (lo + hi), radius, std::max(0.5f * radius, 0.1f * scale)});
+  }
+  auto freeze_group = [&](const int* indices, int count, float margin) {
+    cv::Point2f center(0, 0);
+    for (int i = 0; i < count; ++i) center += body.px[indices[i]];
+    center *= 1.f / static_cast<float>(count);
+    float radius = 0;
+    for (int i = 0; i < count; ++i) radius = std::max(radius, distance(center, body.px[indices[i]]));
+    model.frozen.push_back({center, 1.3f * radius + margin * scale, 0.15f * scale});
+  };
+  for (int side = 0; side < 2; ++side) {
+    freeze_group(kHand[side], 4, 0.05f);
+    freeze_group(kFoot[side], 3, 0.05f);
+  }
+  return model;
+}
+
+cv::Mat mask_to_u8(const cv::Mat& person_mask) {
+  if (person_mask.type() == CV_8UC1) return person_mask;
+  cv::Mat converted;
+  person_mask.convertTo(converted, CV_8U, 255.0);
+  return converted;
+}
+
+CrossSection measure_cross_section(const Segment& segment, float t, const cv::Mat& mask_u8) {
+  CrossSection section;
+  const cv::Point2f origin = segment.at(t);
+  if (!inside(mask_u8, origin) || mask_at(mask_u8, origin) < kOnBody) return section;
+  const cv::Point2f normal = segment.normal();
+  const float gap_search = kGapSearch / kTorsoCap * segment.cap_px;
+
+  for (int side = 0; side < 2; ++side) {
+    const cv::Point2f step = side == 0 ? -normal : normal;
+    float cap = segment.cap_px;
+    if (segment.has_partner) {
+      const cv::Point2f partner =
+          segment.partner_start + t * (segment.partner_end - segment.partner_start);
+      const float toward = (partner - origin).dot(step);
+      if (toward > 0) cap = std::min(cap, 0.5f * toward);
+    }
+    float extent = cap;
+    bool contour = false;
+    float previous_value = mask_at(mask_u8, origin);
+    for (float r = 1.f; r <= cap; r += 1.f) {
+      const cv::Point2f p = origin + r * step;
+      if (!inside(mask_u8, p)) {
+        extent = r - 1.f;
+        break;
+      }
+      const float value = mask_at(mask_u8, p);
+      if (value < kOnBody) {
+        // Sub-pixel crossing of the 0.5 level between the last two samples.
+        const float fraction = (previous_value - kOnBody) / std::max(1.f, previous_value - value);
+        extent = r - 1.f + std::clamp(fraction, 0.f, 1.f);
+        contour = true;
+        break;
+      }
+      previous_value = value;
+    }
+    section.extent[side] = extent;
+    section.contour[side] = contour;
+    float gap = gap_search;
+    if (contour) {
+      for (float r = std::ceil(extent) + 1.f; r <= extent + gap_search; r += 1.f) {
+        const cv::Point2f p = origin + r * step;
+        if (!inside(mask_u8, p)) break;  // the image border: free space as far as the field goes
+        if (mask_at(mask_u8, p) >= kOnBody) {
+          gap = r - extent;
+          break;
+        }
+      }
+    }
+    section.gap[side] = gap;
+  }
+  section.valid = true;
+  return section;
+}
+
+}  // namespace bodyshape::reshape

@@ -1,0 +1,72 @@
+// The body as the planner sees it: skeleton segments from the landmarks and, for cross-sections
+// along each segment, where the mask's contour lies on either side, measured perpendicular to it.
+// Internal to src/reshape; measure_widths and plan_reshape share it so they measure alike.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "reshape/gains.h"
+#include "reshape/reshape.h"
+
+namespace bodyshape::reshape {
+
+// A landmark counts when the model is at least this sure it is visible (MediaPipe's own demos
+// draw landmarks above 0.5).
+inline constexpr float kMinVisibility = 0.5f;
+
+// Stations on the torso axis (0 = shoulder line, 1 = hip line) where the widths are read.
+inline constexpr float kWaistT = 0.62f;  // between the lowest rib and the iliac crest
+inline constexpr float kHipsT = 1.0f;    // hip-joint line: greater trochanters, widest in front view
+inline constexpr float kMidThighT = 0.5f;
+
+enum class SegmentKind { kTorso, kNeck, kUpperArm, kForearm, kThigh, kCalf };
+
+struct Segment {
+  SegmentKind kind;
+  cv::Point2f start, end;   // axis, pixels
+  float t_first = 0, t_last = 1;  // the part of the axis that carries cross-sections
+  float cap_px = 0;         // contour search limit on each side of the axis
+  // Thighs: the side facing the other thigh stops halfway to it (legs may touch).
+  cv::Point2f partner_start, partner_end;
+  bool has_partner = false;
+  // Torso: half the hip-joint and shoulder-joint distances across the axis. Cross-sections keep
+  // this core (the skeleton) in place and move only the tissue outside it.
+  float hip_core_px = 0, shoulder_core_px = 0;
+
+  cv::Point2f at(float t) const { return start + t * (end - start); }
+  cv::Point2f direction() const;  // unit, start -> end
+  cv::Point2f normal() const;     // unit, direction rotated +90 degrees; side 1 = +normal
+  float length() const;
+};
+
+struct Freeze {
+  cv::Point2f center;
+  float radius_px = 0;  // no change inside
+  float fade_px = 0;    // then back to full change over this distance
+};
+
+struct BodyModel {
+  float scale_px = 0;  // shoulder width (or a stand-in): the unit for caps and margins
+  std::vector<Segment> segments;
+  std::vector<Freeze> frozen;  // face, hands, feet
+};
+
+BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size);
+
+// The mask as 8-bit probability (CV_8U 0..255); CV_32F 0..1 is converted.
+cv::Mat mask_to_u8(const cv::Mat& person_mask);
+
+struct CrossSection {
+  bool valid = false;            // axis point inside the image and on the body
+  std::array<float, 2> extent{};  // distance from the axis to the contour, side 0 = -normal
+  std::array<bool, 2> contour{};  // false: the search stopped (cap, image border, partner)
+  std::array<float, 2> gap{};     // free space beyond the contour before the next body part
+};
+
+CrossSection measure_cross_section(const Segment& segment, float t, const cv::Mat& mask_u8);
+
+}  // namespace bodyshape::reshape

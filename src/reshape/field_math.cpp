@@ -1,0 +1,134 @@
+#include "reshape/field_math.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+namespace bodyshape::reshape {
+
+float sample_grid(const cv::Mat& grid, cv::Point2f p, cv::Size2f cell) {
+  const float gx = std::clamp((p.x + 0.5f) / cell.width - 0.5f, 0.f, static_cast<float>(grid.cols - 1));
+  const float gy = std::clamp((p.y + 0.5f) / cell.height - 0.5f, 0.f, static_cast<float>(grid.rows - 1));
+  const int i = std::min(static_cast<int>(gx), grid.cols - 2);
+  const int j = std::min(static_cast<int>(gy), grid.rows - 2);
+  const float u = gx - static_cast<float>(i), v = gy - static_cast<float>(j);
+  const float* row0 = grid.ptr<float>(j);
+  const float* row1 = grid.ptr<float>(j + 1);
+  return (1 - v) * ((1 - u) * row0[i] + u * row0[i + 1]) + v * ((1 - u) * row1[i] + u * row1[i + 1]);
+}
+
+float min_jacobian(const cv::Mat& dx, const cv::Mat& dy, cv::Size2f cell, cv::Mat* per_cell) {
+  float result = 1.f;
+  if (per_cell) per_cell->create(dx.rows - 1, dx.cols - 1, CV_32F);
+  for (int j = 0; j + 1 < dx.rows; ++j) {
+    const float *x0 = dx.ptr<float>(j), *x1 = dx.ptr<float>(j + 1);
+    const float *y0 = dy.ptr<float>(j), *y1 = dy.ptr<float>(j + 1);
+    for (int i = 0; i + 1 < dx.cols; ++i) {
+      const float xx[2] = {(x0[i + 1] - x0[i]) / cell.width, (x1[i + 1] - x1[i]) / cell.width};
+      const float yx[2] = {(y0[i + 1] - y0[i]) / cell.width, (y1[i + 1] - y1[i]) / cell.width};
+      const float xy[2] = {(x1[i] - x0[i]) / cell.height, (x1[i + 1] - x0[i + 1]) / cell.height};
+      const float yy[2] = {(y1[i] - y0[i]) / cell.height, (y1[i + 1] - y0[i + 1]) / cell.height};
+      float cell_min = INFINITY;
+      for (int row = 0; row < 2; ++row) {
+        for (int column = 0; column < 2; ++column) {
+          const float det = (1 + xx[row]) * (1 + yy[column]) - xy[column] * yx[row];
+          cell_min = std::min(cell_min, det);
+        }
+      }
+      if (per_cell) per_cell->at<float>(j, i) = cell_min;
+      result = std::min(result, cell_min);
+    }
+  }
+  return result;
+}
+
+float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, cv::Size2f cell,
+                           float target) {
+  if (dx.rows < 2 || dx.cols < 2) return 1.f;
+  cv::Mat per_cell;
+  for (int attempt = 0; attempt < 12; ++attempt) {
+    if (min_jacobian(dx, dy, cell, &per_cell) >= target) break;
+    // Nodes around the cells that fold or nearly do, widened so the repair blends in.
+    cv::Mat bad = per_cell < target + 0.1f;
+    cv::Mat node_bad(dx.size(), CV_8U, cv::Scalar(0));
+    bad.copyTo(node_bad(cv::Rect(0, 0, bad.cols, bad.rows)));
+    cv::dilate(node_bad, node_bad, cv::Mat(), cv::Point(-1, -1), 3);
+    cv::Mat weight;
+    node_bad.convertTo(weight, CV_32F, 1.0 / 255.0);
+    cv::GaussianBlur(weight, weight, cv::Size(5, 5), 1.0);
+    cv::Mat dx_smooth, dy_smooth;
+    cv::GaussianBlur(dx, dx_smooth, cv::Size(7, 7), 1.5, 1.5, cv::BORDER_REPLICATE);
+    cv::GaussianBlur(dy, dy_smooth, cv::Size(7, 7), 1.5, 1.5, cv::BORDER_REPLICATE);
+    const cv::Mat rest = 1.f - weight;
+    dx = (dx.mul(rest) + dx_smooth.mul(weight)).mul(keep);
+    dy = (dy.mul(rest) + dy_smooth.mul(weight)).mul(keep);
+  }
+  float result = min_jacobian(dx, dy, cell);
+  if (result >= target) return result;
+  // Last resort: the largest uniform scale that keeps the field fold-free.
+  float lo = 0.f, hi = 1.f;
+  for (int step = 0; step < 12; ++step) {
+    const float mid = 0.5f * (lo + hi);
+    if (min_jacobian(dx * mid, dy * mid, cell) >= target) lo = mid; else hi = mid;
+  }
+  dx *= lo;
+  dy *= lo;
+  return min_jacobian(dx, dy, cell);
+}
+
+cv::Rect moved_region(const cv::Mat& dx, const cv::Mat& dy, cv::Size2f cell, cv::Size image_size) {
+  int i_min = dx.cols, i_max = -1, j_min = dx.rows, j_max = -1;
+  for (int j = 0; j < dx.rows; ++j) {
+    for (int i = 0; i < dx.cols; ++i) {
+      if (std::abs(dx.at<float>(j, i)) + std::abs(dy.at<float>(j, i)) > 0.01f) {
+        i_min = std::min(i_min, i), i_max = std::max(i_max, i);
+        j_min = std::min(j_min, j), j_max = std::max(j_max, j);
+      }
+    }
+  }
+  if (i_max < 0) return {};
+  const cv::Point2f lo = grid_to_pixel(i_min - 1, j_min - 1, cell);
+  const cv::Point2f hi = grid_to_pixel(i_max + 1, j_max + 1, cell);
+  const cv::Rect region(cv::Point(static_cast<int>(std::floor(lo.x)), static_cast<int>(std::floor(lo.y))),
+                        cv::Point(static_cast<int>(std::ceil(hi.x)) + 1, static_cast<int>(std::ceil(hi.y)) + 1));
+  return region & cv::Rect(cv::Point(0, 0), image_size);
+}
+
+void build_maps(const WarpField& field, cv::Rect roi, cv::Mat& map_x, cv::Mat& map_y) {
+  map_x.create(roi.size(), CV_32F);
+  map_y.create(roi.size(), CV_32F);
+  const cv::Mat& dx = field.dx;
+  const cv::Mat& dy = field.dy;
+  const cv::Size2f cell = field.cell_px;
+  cv::parallel_for_(cv::Range(0, roi.height), [&](const cv::Range& rows) {
+    std::vector<int> column(static_cast<size_t>(roi.width));
+    std::vector<float> weight(static_cast<size_t>(roi.width));
+    for (int x = 0; x < roi.width; ++x) {
+      const float gx = std::clamp((static_cast<float>(roi.x + x) + 0.5f) / cell.width - 0.5f, 0.f,
+                                  static_cast<float>(dx.cols - 1));
+      column[x] = std::min(static_cast<int>(gx), dx.cols - 2);
+      weight[x] = gx - static_cast<float>(column[x]);
+    }
+    for (int y = rows.start; y < rows.end; ++y) {
+      const float gy = std::clamp((static_cast<float>(roi.y + y) + 0.5f) / cell.height - 0.5f, 0.f,
+                                  static_cast<float>(dx.rows - 1));
+      const int j = std::min(static_cast<int>(gy), dx.rows - 2);
+      const float v = gy - static_cast<float>(j);
+      const float *x0 = dx.ptr<float>(j), *x1 = dx.ptr<float>(j + 1);
+      const float *y0 = dy.ptr<float>(j), *y1 = dy.ptr<float>(j + 1);
+      float* out_x = map_x.ptr<float>(y);
+      float* out_y = map_y.ptr<float>(y);
+      for (int x = 0; x < roi.width; ++x) {
+        const int i = column[x];
+        const float u = weight[x];
+        const float top_x = x0[i] + u * (x0[i + 1] - x0[i]), bottom_x = x1[i] + u * (x1[i + 1] - x1[i]);
+        const float top_y = y0[i] + u * (y0[i + 1] - y0[i]), bottom_y = y1[i] + u * (y1[i + 1] - y1[i]);
+        out_x[x] = static_cast<float>(roi.x + x) + top_x + v * (bottom_x - top_x);
+        out_y[x] = static_cast<float>(roi.y + y) + top_y + v * (bottom_y - top_y);
+      }
+    }
+  });
+}
+
+}  // namespace bodyshape::reshape

@@ -1,0 +1,35 @@
+// Grid arithmetic shared by the planner and the renderer: node positions, bilinear sampling,
+// the Jacobian check and the full-resolution maps.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "reshape/reshape.h"
+
+namespace bodyshape::reshape {
+
+// Node (i, j) in full-resolution pixels (cv::resize's half-pixel convention).
+inline cv::Point2f grid_to_pixel(int i, int j, cv::Size2f cell) {
+  return {(static_cast<float>(i) + 0.5f) * cell.width - 0.5f,
+          (static_cast<float>(j) + 0.5f) * cell.height - 0.5f};
+}
+
+// Bilinear sample of a grid (CV_32F) at full-resolution position p; clamped at the edges.
+float sample_grid(const cv::Mat& grid, cv::Point2f p, cv::Size2f cell);
+
+// Smallest det(I + grad d) over the grid's cells (each cell's four corners, as the bilinear
+// upsampling sees them). Optionally writes the per-cell minimum (grid size - 1).
+float min_jacobian(const cv::Mat& dx, const cv::Mat& dy, cv::Size2f cell, cv::Mat* per_cell = nullptr);
+
+// Where det < target: smooth the field locally (then reapply `keep`, the freeze weights), and as
+// a last resort scale the whole field down. Returns the final minimum determinant.
+float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, cv::Size2f cell,
+                           float target);
+
+// Full-resolution bounding box of the pixels the field moves.
+cv::Rect moved_region(const cv::Mat& dx, const cv::Mat& dy, cv::Size2f cell, cv::Size image_size);
+
+// Absolute source coordinates (CV_32F) for every output pixel of `roi`, for cv::remap.
+void build_maps(const WarpField& field, cv::Rect roi, cv::Mat& map_x, cv::Mat& map_y);
+
+}  // namespace bodyshape::reshape

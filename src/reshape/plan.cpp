@@ -1,0 +1,387 @@
+// plan_reshape: landmarks + mask -> backward displacement field on a coarse grid.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "reshape/body_model.h"
+#include "reshape/field_math.h"
+#include "reshape/gains.h"
+#include "reshape/reshape.h"
+
+namespace bodyshape::reshape {
+namespace {
+
+// Grid: about this many nodes along the longer side (1920 px -> 8 px cells). The change varies
+// over tens of pixels, so a finer grid buys nothing; a coarser one blurs the contour shift.
+constexpr float kGridNodes = 240.f;
+// Push band beyond a moved contour, as a multiple of the contour's shift: the field returns to
+// zero linearly over it, so |d(shift)/dn| <= 1/kBandPerShift = 0.67 and the Jacobian stays >= 0.33
+// before smoothing (smoothing only raises it).
+constexpr float kBandPerShift = 1.5f;
+// Segments blend by softmin of their distance in units of their half-width; larger = sharper.
+constexpr float kBlendSharpness = 5.f;
+constexpr float kMinJacobian = 0.35f;
+
+float smoothstep01(float x) {
+  x = std::clamp(x, 0.f, 1.f);
+  return x * x * (3.f - 2.f * x);
+}
+
+struct Knot {
+  float t, gain;
+};
+
+float interpolate(const std::vector<Knot>& knots, float t) {
+  if (t <= knots.front().t) return knots.front().gain;
+  for (size_t i = 1; i < knots.size(); ++i) {
+    if (t <= knots[i].t) {
+      const float w = (t - knots[i - 1].t) / std::max(1e-6f, knots[i].t - knots[i - 1].t);
+      return knots[i - 1].gain + w * (knots[i].gain - knots[i - 1].gain);
+    }
+  }
+  return knots.back().gain;
+}
+
+// Gain along a segment (t = 0 at its start joint): the region table shaped by joint tapers.
+std::vector<Knot> gain_profile(SegmentKind kind, Goal goal, Gender gender) {
+  auto g = [&](Region region) { return region_gain(goal, gender, region); };
+  auto larger = [](float a, float b) { return std::abs(a) > std::abs(b) ? a : b; };
+  const float elbow = kJointTaper * larger(g(Region::kUpperArms), g(Region::kForearms));
+  const float knee = kJointTaper * larger(g(Region::kThighs), g(Region::kCalves));
+  switch (kind) {
+    case SegmentKind::kTorso:  // shoulder line -> hip line
+      return {{0.f, 0.4f * g(Region::kChest)}, {0.25f, g(Region::kChest)}, {0.5f, g(Region::kWaist)},
+              {0.78f, g(Region::kWaist)}, {0.98f, g(Region::kHips)}, {1.1f, g(Region::kHips)}};
+    case SegmentKind::kNeck:  // shoulder line -> mouth; the face is frozen above
+      return {{0.2f, 0.f}, {0.35f, g(Region::kNeck)}, {0.5f, g(Region::kNeck)}, {0.65f, 0.f}};
+    case SegmentKind::kUpperArm:
+      return {{0.f, 0.5f * g(Region::kUpperArms)}, {0.3f, g(Region::kUpperArms)},
+              {0.75f, g(Region::kUpperArms)}, {1.f, elbow}};
+    case SegmentKind::kForearm:
+      return {{0.f, elbow}, {0.3f, g(Region::kForearms)}, {0.6f, g(Region::kForearms)},
+              {0.95f, kEndTaper * g(Region::kForearms)}};
+    case SegmentKind::kThigh:
+      return {{0.f, g(Region::kHips)}, {0.3f, g(Region::kThighs)}, {0.7f, g(Region::kThighs)},
+              {1.f, knee}};
+    case SegmentKind::kCalf:
+      return {{0.f, knee}, {0.35f, g(Region::kCalves)}, {0.65f, g(Region::kCalves)},
+              {0.95f, kEndTaper * g(Region::kCalves)}};
+  }
+  return {{0.f, 0.f}};
+}
+
+// How much a segment may claim the pixels near its position t along the axis when segments blend:
+// the hip line belongs to the torso, the thighs take over below it (their top follows the
+// torso's hip contour, see inherit_hip_shift), so hips and thighs change as one smooth outline.
+float ownership(SegmentKind kind, float t) {
+  const auto ramp = smoothstep01;
+  switch (kind) {
+    case SegmentKind::kTorso: return 1.f - ramp((t - 1.02f) / 0.25f);
+    case SegmentKind::kThigh: return ramp((t + 0.05f) / 0.35f);
+    case SegmentKind::kNeck: return ramp((t - 0.1f) / 0.15f) * (1.f - ramp((t - 0.65f) / 0.15f));
+    default: return 1.f;
+  }
+}
+
+// One cross-section's plan: source extents and the outward shift of each contour (negative =
+// inward), both in pixels.
+struct Station {
+  std::array<float, 2> extent{}, shift{};
+  float core = 0;  // |s| <= core stays put (the skeleton), when both contours are seen
+};
+
+struct PlannedSegment {
+  Segment segment;
+  std::vector<Station> stations;  // evenly spaced over [t_first, t_last]
+  float half_width_px = 1.f;      // typical, for blending and along-axis fall-off
+};
+
+PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
+                            const ReshapeRequest& request) {
+  PlannedSegment planned;
+  planned.segment = segment;
+  const std::vector<Knot> profile = gain_profile(segment.kind, request.goal, request.gender);
+  const float span = segment.t_last - segment.t_first;
+  const int count = std::clamp(static_cast<int>(segment.length() * span / 3.f), 4, 48);
+  std::vector<Station>& stations = planned.stations;
+  stations.resize(static_cast<size_t>(count));
+  std::vector<bool> valid(stations.size(), false);
+  float width_sum = 0;
+  int width_count = 0;
+  for (int i = 0; i < count; ++i) {
+    const float t = segment.t_first + span * static_cast<float>(i) / static_cast<float>(count - 1);
+    const CrossSection section = measure_cross_section(segment, t, mask_u8);
+    if (!section.valid) continue;
+    valid[i] = true;
+    Station& station = stations[i];
+    station.extent = section.extent;
+    width_sum += section.extent[0] + section.extent[1];
+    ++width_count;
+    const float gain = interpolate(profile, t) * request.intensity;
+    std::array<float, 2> wanted{}, limit{};
+    for (int side = 0; side < 2; ++side) {
+      if (!section.contour[side]) continue;
+      // A side whose contour is not seen (legs touching, arm raised, image edge) stays put and
+      // the seen side carries the whole width change.
+      const float width = section.contour[1 - side]
+                              ? station.extent[side]
+                              : std::min(station.extent[0] + station.extent[1],
+                                         2.f * station.extent[side]);
+      wanted[side] = gain * width;
+      // Slimming: the band ends 0.5 x shift outside the old contour; keep it inside half the
+      // free space so it never pulls on the next body part (an arm, the other leg).
+      limit[side] = wanted[side] < 0 ? section.gap[side] : INFINITY;
+    }
+    // The skeleton's core stays put: the hip joints near the hip line, the shoulders at the top.
+    const float core = segment.hip_core_px * smoothstep01((t - 0.55f) / 0.45f) +
+                       segment.shoulder_core_px * (1.f - smoothstep01(t / 0.3f));
+    if (section.contour[0] && section.contour[1]) {
+      station.core = std::min({core, 0.8f * station.extent[0], 0.8f * station.extent[1]});
+      for (int side = 0; side < 2; ++side) {
+        // Slimming cannot take more than 60 % of the tissue outside the core.
+        wanted[side] = std::max(wanted[side], -0.6f * (station.extent[side] - station.core));
+      }
+    }
+    // What one side may not take (narrow gap) the other side takes, so the width still changes.
+    for (int side = 0; side < 2; ++side) {
+      const float excess = std::max(0.f, std::abs(wanted[side]) - limit[side]);
+      if (excess <= 0) continue;
+      wanted[side] = std::copysign(limit[side], wanted[side]);
+      if (section.contour[1 - side]) wanted[1 - side] += std::copysign(excess, wanted[side]);
+    }
+    for (int side = 0; side < 2; ++side) {
+      station.shift[side] = std::copysign(std::min(std::abs(wanted[side]), limit[side]), wanted[side]);
+    }
+  }
+  planned.half_width_px = width_count > 0 ? 0.5f * width_sum / static_cast<float>(width_count)
+                                          : 0.5f * segment.cap_px;
+  // Stations off the body keep their neighbours' extents and do not move.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < count; ++i) {
+      const int from = pass == 0 ? i - 1 : count - i;
+      const int to = pass == 0 ? i : count - 1 - i;
+      if (from < 0 || from >= count) continue;
+      if (!valid[to] && (valid[from] || stations[from].extent[0] > 0)) {
+        if (stations[to].extent[0] == 0 && stations[to].extent[1] == 0) {
+          stations[to].extent = stations[from].extent;
+        }
+      }
+    }
+  }
+  // Contours are noisy (hair, clothing folds); smooth the shifts along the axis.
+  for (int pass = 0; pass < 2; ++pass) {
+    std::vector<Station> smoothed = stations;
+    for (int i = 0; i < count; ++i) {
+      const Station& prev = stations[std::max(0, i - 1)];
+      const Station& next = stations[std::min(count - 1, i + 1)];
+      for (int side = 0; side < 2; ++side) {
+        smoothed[i].shift[side] =
+            0.25f * prev.shift[side] + 0.5f * stations[i].shift[side] + 0.25f * next.shift[side];
+      }
+    }
+    stations = std::move(smoothed);
+  }
+  return planned;
+}
+
+// Source position of output position s (signed distance from the axis) across one cross-section:
+// inside the new contours a linear map onto the old ones, outside a push band back to identity.
+float source_offset(float s, const Station& station) {
+  const float a = station.extent[0], b = station.extent[1];
+  const float a_new = std::max(0.f, a + station.shift[0]), b_new = std::max(0.f, b + station.shift[1]);
+  if (s >= -a_new && s <= b_new) {
+    const float core = station.core;
+    if (core > 0 && std::abs(s) <= core) return s;
+    if (core > 0) {  // tissue between the core and the contour stretches or shrinks
+      const float old_edge = s > 0 ? b : a, new_edge = s > 0 ? b_new : a_new;
+      if (new_edge - core < 1e-3f) return s;
+      const float magnitude = core + (std::abs(s) - core) * (old_edge - core) / (new_edge - core);
+      return std::copysign(magnitude, s);
+    }
+    if (a_new + b_new < 1e-3f) return s;
+    return -a + (s + a_new) * (a + b) / (a_new + b_new);
+  }
+  const int side = s > 0 ? 1 : 0;
+  const float shift = station.shift[side];
+  const float beyond = side == 1 ? s - b_new : -a_new - s;
+  const float band = kBandPerShift * std::abs(shift) + 1e-3f;
+  const float remaining = shift * std::max(0.f, 1.f - beyond / band);
+  return side == 1 ? s - remaining : s + remaining;
+}
+
+Station station_at(const PlannedSegment& planned, float t) {
+  const Segment& segment = planned.segment;
+  const int count = static_cast<int>(planned.stations.size());
+  const float position = std::clamp((t - segment.t_first) / (segment.t_last - segment.t_first), 0.f,
+                                    1.f) * static_cast<float>(count - 1);
+  const int i = std::min(count - 2, static_cast<int>(position));
+  const float w = position - static_cast<float>(i);
+  const Station& lo = planned.stations[i];
+  const Station& hi = planned.stations[i + 1];
+  Station station;
+  for (int side = 0; side < 2; ++side) {
+    station.extent[side] = (1 - w) * lo.extent[side] + w * hi.extent[side];
+    station.shift[side] = (1 - w) * lo.shift[side] + w * hi.shift[side];
+  }
+  station.core = (1 - w) * lo.core + w * hi.core;
+  return station;
+}
+
+// The thigh's outer contour starts where the torso's hip contour ends: near the hip joint the thigh
+// takes the torso's shift of that side and hands over to its own by t = 0.35.
+void inherit_hip_shift(std::vector<PlannedSegment>& planned) {
+  const PlannedSegment* torso = nullptr;
+  for (const PlannedSegment& p : planned) {
+    if (p.segment.kind == SegmentKind::kTorso) torso = &p;
+  }
+  if (!torso) return;
+  const Station hip = station_at(*torso, kHipsT);
+  for (PlannedSegment& thigh : planned) {
+    if (thigh.segment.kind != SegmentKind::kThigh) continue;
+    const cv::Point2f outward = thigh.segment.start - torso->segment.end;  // from the mid-hip
+    const int thigh_side = thigh.segment.normal().dot(outward) > 0 ? 1 : 0;
+    const int torso_side = torso->segment.normal().dot(outward) > 0 ? 1 : 0;
+    const int count = static_cast<int>(thigh.stations.size());
+    for (int i = 0; i < count; ++i) {
+      const float t = thigh.segment.t_first + (thigh.segment.t_last - thigh.segment.t_first) *
+                                                  static_cast<float>(i) / static_cast<float>(count - 1);
+      const float own = smoothstep01(t / 0.35f);
+      float& shift = thigh.stations[i].shift[thigh_side];
+      shift = own * shift + (1.f - own) * hip.shift[torso_side];
+    }
+  }
+}
+
+}  // namespace
+
+Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_mask,
+                               cv::Size image_size, const ReshapeRequest& request) {
+  if (image_size.width <= 0 || image_size.height <= 0) {
+    return make_error(ErrorCode::kInvalidArgument, "reshape: empty image size");
+  }
+  if (person_mask.size() != image_size ||
+      (person_mask.type() != CV_8UC1 && person_mask.type() != CV_32FC1)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "reshape: person mask must be CV_8UC1 or CV_32FC1 of the image's size");
+  }
+  if (!std::isfinite(request.intensity) || request.intensity < 0.f || request.intensity > 2.f) {
+    return make_error(ErrorCode::kInvalidArgument, "reshape: intensity must be within 0..2");
+  }
+  WarpField field;
+  field.image_size = image_size;
+  if (request.intensity == 0.f || image_size.width < 8 || image_size.height < 8) return field;
+
+  const cv::Mat mask_u8 = mask_to_u8(person_mask);
+  const BodyModel model = build_body_model(body, image_size);
+  std::vector<PlannedSegment> planned;
+  for (const Segment& segment : model.segments) {
+    planned.push_back(plan_segment(segment, mask_u8, request));
+  }
+
+  inherit_hip_shift(planned);
+
+  const float longer = static_cast<float>(std::max(image_size.width, image_size.height));
+  const float cell = std::max(2.f, longer / kGridNodes);
+  const cv::Size grid(std::max(2, static_cast<int>(std::ceil(image_size.width / cell))),
+                      std::max(2, static_cast<int>(std::ceil(image_size.height / cell))));
+  field.cell_px = {static_cast<float>(image_size.width) / static_cast<float>(grid.width),
+                   static_cast<float>(image_size.height) / static_cast<float>(grid.height)};
+  cv::Mat dx(grid, CV_32F, cv::Scalar(0)), dy(grid, CV_32F, cv::Scalar(0));
+
+  // Axis data once per segment; `reach_px`: beyond it the segment's own field is zero.
+  struct Axis {
+    cv::Point2f start, direction, normal;
+    float length, reach_px, half_width_px;
+  };
+  std::vector<Axis> axes;
+  for (const PlannedSegment& p : planned) {
+    float reach = 0;
+    for (const Station& station : p.stations) {
+      for (int side = 0; side < 2; ++side) {
+        reach = std::max(reach, station.extent[side] +
+                                    (1.f + kBandPerShift) * std::abs(station.shift[side]));
+      }
+    }
+    const float half_width = std::max(1.f, p.half_width_px);
+    axes.push_back({p.segment.start, p.segment.direction(), p.segment.normal(),
+                    std::max(1e-3f, p.segment.length()), reach + 0.6f * half_width + 2.f,
+                    half_width});
+  }
+  cv::parallel_for_(cv::Range(0, grid.height), [&](const cv::Range& rows) {
+    std::vector<float> distances(planned.size()), along(planned.size());
+    for (int j = rows.start; j < rows.end; ++j) {
+      for (int i = 0; i < grid.width; ++i) {
+        const cv::Point2f p = grid_to_pixel(i, j, field.cell_px);
+        float nearest = INFINITY;
+        bool reached = false;
+        for (size_t k = 0; k < planned.size(); ++k) {
+          const Axis& axis = axes[k];
+          along[k] = (p - axis.start).dot(axis.direction) / axis.length;
+          const cv::Point2f closest =
+              axis.start + std::clamp(along[k], 0.f, 1.f) * axis.length * axis.direction;
+          const float distance_px = static_cast<float>(cv::norm(p - closest));
+          reached = reached || distance_px < axis.reach_px;
+          distances[k] = distance_px / axis.half_width_px;
+          nearest = std::min(nearest, distances[k]);
+        }
+        if (!reached) continue;
+        cv::Point2f sum(0, 0);
+        float weight_sum = 0;
+        for (size_t k = 0; k < planned.size(); ++k) {
+          const float softmin = kBlendSharpness * (distances[k] - nearest);
+          if (softmin > 9.f) continue;
+          const Axis& axis = axes[k];
+          const Segment& segment = planned[k].segment;
+          const float t = along[k];
+          const float weight = std::exp(-softmin) * ownership(segment.kind, t);
+          if (weight < 1e-4f) continue;
+          weight_sum += weight;
+          const float outside_px = std::max(
+              {0.f, (segment.t_first - t) * axis.length, (t - segment.t_last) * axis.length});
+          const float fade = 1.f - smoothstep01(outside_px / (0.6f * axis.half_width_px + 1.f));
+          if (fade <= 0.f) continue;
+          const float s = (p - axis.start).dot(axis.normal);
+          const float offset = (source_offset(s, station_at(planned[k], t)) - s) * fade;
+          sum += weight * offset * axis.normal;
+        }
+        if (weight_sum > 0) {
+          dx.at<float>(j, i) = sum.x / weight_sum;
+          dy.at<float>(j, i) = sum.y / weight_sum;
+        }
+      }
+    }
+  });
+
+  // Smooth (sigma = 1 node), then freeze face/hands/feet and the image border.
+  cv::GaussianBlur(dx, dx, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
+  cv::GaussianBlur(dy, dy, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
+  const float border_px = 3.f * std::max(field.cell_px.width, field.cell_px.height);
+  cv::Mat keep_map(grid, CV_32F);
+  for (int j = 0; j < grid.height; ++j) {
+    for (int i = 0; i < grid.width; ++i) {
+      const cv::Point2f p = grid_to_pixel(i, j, field.cell_px);
+      float keep = 1.f;
+      for (const Freeze& frozen : model.frozen) {
+        const float beyond = static_cast<float>(cv::norm(p - frozen.center)) - frozen.radius_px;
+        keep = std::min(keep, smoothstep01(beyond / std::max(1.f, frozen.fade_px)));
+      }
+      const float to_border = std::min({p.x, p.y, static_cast<float>(image_size.width - 1) - p.x,
+                                        static_cast<float>(image_size.height - 1) - p.y});
+      keep_map.at<float>(j, i) = keep * smoothstep01(to_border / border_px);
+    }
+  }
+  dx = dx.mul(keep_map);
+  dy = dy.mul(keep_map);
+
+  field.min_jacobian = enforce_min_jacobian(dx, dy, keep_map, field.cell_px, kMinJacobian);
+  field.dx = dx;
+  field.dy = dy;
+  field.roi = moved_region(dx, dy, field.cell_px, image_size);
+  field.composite_over_background = request.goal == Goal::kFatter;
+  if (field.composite_over_background) field.person_alpha = mask_u8;
+  return field;
+}
+
+}  // namespace bodyshape::reshape

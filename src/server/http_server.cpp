@@ -1,0 +1,137 @@
+#include "server/http_server.h"
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "common/log.h"
+
+namespace bodyshape::server {
+namespace {
+
+// Set by the pre-routing handler and read by the logger; both run on the connection's thread.
+thread_local std::chrono::steady_clock::time_point t_request_start;
+thread_local std::string t_request_id;
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(generator()));
+  return text;
+}
+
+std::string error_body(const std::string& message) {
+  return nlohmann::json{{"state", false}, {"message", message}}.dump();
+}
+
+void send(httplib::Response& response, const api::Reply& reply) {
+  response.status = reply.status;
+  if (!reply.retry_after.empty()) response.set_header("Retry-After", reply.retry_after);
+  response.set_content(reply.body, "application/json");
+}
+
+}  // namespace
+
+HttpServer::HttpServer(const Config& config, Routes routes)
+    : config_(config), routes_(std::move(routes)), http_(std::make_unique<httplib::Server>()) {
+  install_routes();
+}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::install_routes() {
+  httplib::Server& http = *http_;
+  const size_t threads = static_cast<size_t>(config_.http_threads);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_payload_max_length(static_cast<size_t>(config_.body_limit_bytes));
+  http.set_read_timeout(30, 0);
+  http.set_write_timeout(30, 0);
+  http.set_keep_alive_timeout(5);
+
+  http.set_pre_routing_handler([](const httplib::Request&, httplib::Response& response) {
+    t_request_start = std::chrono::steady_clock::now();
+    t_request_id = new_request_id();
+    response.set_header("X-Request-Id", t_request_id);
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  // Errors the edge itself produces (404, 405, 413, 400 from the HTTP parser) get JSON bodies too.
+  const int64_t body_limit = config_.body_limit_bytes;
+  const httplib::Server::HandlerWithResponse error_handler = [body_limit](
+                                                               const httplib::Request&,
+                                                               httplib::Response& response) {
+    if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string message;
+    switch (response.status) {
+      case 404: message = "no such route"; break;
+      case 405: message = "method not allowed"; break;
+      case 413:
+        message = "request body is larger than the limit of " + std::to_string(body_limit) +
+                  " bytes";
+        break;
+      case 414: message = "request URI too long"; break;
+      default: message = "bad request"; break;
+    }
+    response.set_content(error_body(message), "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  };
+  http.set_error_handler(error_handler);
+
+  http.set_logger([](const httplib::Request& request, const httplib::Response& response) {
+    const auto elapsed = std::chrono::steady_clock::now() - t_request_start;
+    const double ms = std::chrono::duration<double, std::milli>(elapsed).count();
+    char ms_text[32];
+    std::snprintf(ms_text, sizeof ms_text, "%.1f", ms);
+    log::info("request", {{"id", t_request_id},
+                          {"method", request.method},
+                          {"route", request.path},
+                          {"status", std::to_string(response.status)},
+                          {"ms", ms_text},
+                          {"bytes_in", std::to_string(request.body.size())},
+                          {"bytes_out", std::to_string(response.body.size())}});
+  });
+
+  http.Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content(R"({"state":true,"message":"alive"})", "application/json");
+  });
+  http.Get("/readyz", [this](const httplib::Request&, httplib::Response& response) {
+    std::string why_not;
+    if (routes_.ready && routes_.ready(&why_not)) {
+      response.set_content(R"({"state":true,"message":"ready"})", "application/json");
+    } else {
+      response.status = 503;
+      response.set_content(error_body(why_not.empty() ? "not ready" : why_not),
+                           "application/json");
+    }
+  });
+  if (routes_.future_shape) {
+    http.Post("/api/analysis-future-shape",
+              [this](const httplib::Request& request, httplib::Response& response) {
+                send(response, routes_.future_shape(request.body));
+              });
+  }
+  if (routes_.segmentation) {
+    http.Post("/analyze/segmentation-v2",
+              [this](const httplib::Request& request, httplib::Response& response) {
+                send(response, routes_.segmentation(request.body));
+              });
+  }
+}
+
+Status HttpServer::run() {
+  if (!http_->bind_to_port(config_.host, config_.port)) {
+    return make_error(ErrorCode::kUnavailable, "cannot listen on " + config_.host + ":" +
+                                                   std::to_string(config_.port));
+  }
+  log::info("listening", {{"host", config_.host}, {"port", std::to_string(config_.port)}});
+  http_->listen_after_bind();  // returns after stop(); the thread pool drains on the way out
+  log::info("stopped");
+  return Ok{};
+}
+
+void HttpServer::stop() { http_->stop(); }
+
+}  // namespace bodyshape::server

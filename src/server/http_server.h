@@ -1,0 +1,46 @@
+// The HTTP edge: routing, body limit, request ids, one log line per request, graceful stop.
+// Nothing outside src/server knows HTTP; the endpoints are plain functions in src/api.
+//
+//   HttpServer server(config, routes);
+//   server.run();   // blocks until stop() (SIGTERM), then drains in-flight requests
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "api/reply.h"
+#include "server/config.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace bodyshape::server {
+
+struct Routes {
+  std::function<api::Reply(std::string_view body)> future_shape;   // POST /api/analysis-future-shape
+  std::function<api::Reply(std::string_view body)> segmentation;   // POST /analyze/segmentation-v2
+  std::function<bool(std::string* why_not)> ready;                 // GET /readyz
+};
+
+class HttpServer {
+ public:
+  HttpServer(const Config& config, Routes routes);
+  ~HttpServer();
+
+  // Binds, serves until stop(), then waits for in-flight requests. kUnavailable if it cannot bind.
+  Status run();
+  // Safe from any thread (e.g. a signal-waiting thread).
+  void stop();
+
+ private:
+  void install_routes();
+
+  Config config_;
+  Routes routes_;
+  std::unique_ptr<httplib::Server> http_;
+};
+
+}  // namespace bodyshape::server

@@ -1,0 +1,142 @@
+#include "server/service.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "api/future_shape.h"
+#include "common/log.h"
+#include "server/http_server.h"
+#include "storage/account_store.h"
+
+namespace bodyshape::server {
+namespace {
+
+Status ensure_directory(const std::string& path) {
+  std::error_code error;
+  std::filesystem::create_directories(path, error);
+  if (error) {
+    return make_error(ErrorCode::kUnavailable,
+                      "cannot create directory " + path + ": " + error.message());
+  }
+  return Ok{};
+}
+
+person::LandmarkModel landmark_model(const Config& config) {
+  if (config.landmark_model == "lite") return person::LandmarkModel::kLite;
+  if (config.landmark_model == "heavy") return person::LandmarkModel::kHeavy;
+  return person::LandmarkModel::kFull;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<WorkerPool<person::PoseEstimator>>> load_estimators(const Config& config) {
+  // Only the configured landmark model is loaded: each worker packs its own weights.
+  person::PoseModelFiles files;
+  if (config.landmark_model != "lite") files.lite.clear();
+  if (config.landmark_model != "full") files.full.clear();
+  if (config.landmark_model != "heavy") files.heavy.clear();
+  const auto started = std::chrono::steady_clock::now();
+  Result<std::shared_ptr<const person::PoseModels>> models =
+      person::PoseModels::load(config.model_dir, files);
+  if (!models) return models.error();
+
+  const int workers = config.inference_workers > 0
+                          ? config.inference_workers
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  std::vector<std::unique_ptr<person::PoseEstimator>> estimators;
+  person::EstimatorOptions options;
+  options.threads = config.threads_per_worker;
+  for (int i = 0; i < workers; ++i) {
+    Result<person::PoseEstimator> estimator = person::PoseEstimator::create(*models, options);
+    if (!estimator) return estimator.error();
+    estimators.push_back(std::make_unique<person::PoseEstimator>(std::move(estimator).value()));
+  }
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                              started).count();
+  log::info("models loaded", {{"dir", config.model_dir},
+                              {"landmark_model", config.landmark_model},
+                              {"workers", std::to_string(workers)},
+                              {"ms", std::to_string(static_cast<int>(ms))}});
+  return std::make_unique<WorkerPool<person::PoseEstimator>>(
+      std::move(estimators), static_cast<size_t>(config.max_queued_requests));
+}
+
+Result<std::unique_ptr<storage::AccountStore>> open_account_store(const Config& config) {
+  if (Status status = ensure_directory(config.data_dir); !status) return status.error();
+  std::string pepper = config.auth_pepper;
+  if (pepper.empty()) {
+    const std::string secret_dir = config.data_dir + "/secret";
+    if (Status status = ensure_directory(secret_dir); !status) return status.error();
+    Result<std::string> loaded = storage::load_or_create_pepper(secret_dir + "/pepper");
+    if (!loaded) return loaded.error();
+    pepper = std::move(loaded).value();
+  }
+  const std::string db_path = config.database.empty()
+                                  ? config.data_dir + "/accounts.db"
+                                  : config.database.substr(std::string("sqlite:").size());
+  return storage::AccountStore::open_sqlite(db_path, std::move(pepper));
+}
+
+int run_service(const Config& config) {
+  log::configure(log::Level::kInfo,
+                 config.log_format == "json" ? log::Format::kJson : log::Format::kText);
+
+  // Signals are taken by one waiting thread, so every other thread runs undisturbed.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  Result<std::unique_ptr<storage::AccountStore>> accounts = open_account_store(config);
+  if (!accounts) {
+    log::error("cannot open the account database", {{"error", accounts.error().message}});
+    return 2;
+  }
+  storage::AccountStore& account_store = **accounts;
+
+  Result<std::unique_ptr<WorkerPool<person::PoseEstimator>>> estimators =
+      load_estimators(config);
+  if (!estimators) {
+    log::error("cannot load the models", {{"error", estimators.error().message}});
+    return 3;
+  }
+
+  api::FutureShapeEndpoint future_shape(
+      {.accounts = &account_store,
+       .decode = {.max_pixels = config.max_pixels},
+       .estimators = estimators->get(),
+       .landmark_model = landmark_model(config),
+       .queue_timeout = std::chrono::milliseconds(config.request_timeout_ms)});
+  Routes routes;
+  routes.future_shape = [&future_shape](std::string_view body) {
+    return future_shape.handle(body);
+  };
+  routes.ready = [&account_store](std::string* why_not) {
+    if (Status db = account_store.ping(); !db) {
+      *why_not = "database unavailable";
+      return false;
+    }
+    return true;  // models are loaded before the server starts
+  };
+
+  HttpServer server(config, std::move(routes));
+  std::thread signal_waiter([&server, stop_signals] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    log::info("stopping: draining in-flight requests", {{"signal", std::to_string(signal_number)}});
+    server.stop();
+  });
+
+  const Status served = server.run();
+  if (!served) log::error("cannot serve", {{"error", served.error().message}});
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);  // wakes the waiter if no signal came
+  signal_waiter.join();
+  return served ? 0 : 2;
+}
+
+}  // namespace bodyshape::server

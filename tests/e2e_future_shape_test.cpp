@@ -1,0 +1,253 @@
+// End to end: the real binary on loopback, real HTTP, real SQLite. Every validation, auth and
+// bad-image case of /api/analysis-future-shape answers with its status and exact JSON.
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "image/image.h"
+#include "support/server_process.h"
+#include "support/testdata.h"
+
+namespace bodyshape {
+namespace {
+
+using nlohmann::json;
+using testing::read_bytes;
+using testing::ServerProcess;
+using testing::shared_path;
+
+constexpr const char* kRoute = "/api/analysis-future-shape";
+
+std::string base64_of_file(const std::string& path) {
+  const std::vector<uint8_t> bytes = read_bytes(path);
+  return image::base64_encode(bytes);
+}
+
+class FutureShapeEndToEnd : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new ServerProcess();
+    keys_ = json::parse(server_->create_account("client@example.com"));
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+
+  // A well-formed request with valid keys; tests change one thing.
+  static json good_request(const std::string& image_base64) {
+    return {{"Email", keys_["Email"]},
+            {"UserKey", keys_["UserKey"]},
+            {"APIKey", keys_["APIKey"]},
+            {"base64Image", image_base64},
+            {"requestMessage", "best"},
+            {"gender", "female"}};
+  }
+
+  static std::pair<int, json> post(const std::string& body) {
+    httplib::Client client = server_->client();
+    auto response = client.Post(kRoute, body, "application/json");
+    if (!response) return {-1, json()};
+    EXPECT_EQ(response->get_header_value("Content-Type"), "application/json");
+    EXPECT_FALSE(response->get_header_value("X-Request-Id").empty());
+    return {response->status, json::parse(response->body, nullptr, false)};
+  }
+  static std::pair<int, json> post(const json& body) { return post(body.dump()); }
+
+  static ServerProcess* server_;
+  static json keys_;
+};
+
+ServerProcess* FutureShapeEndToEnd::server_ = nullptr;
+json FutureShapeEndToEnd::keys_;
+
+TEST_F(FutureShapeEndToEnd, HealthzAnswers) {
+  auto response = server_->client().Get("/healthz");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(json::parse(response->body)["state"], true);
+}
+
+TEST_F(FutureShapeEndToEnd, AccountCreateIssuesLongRandomKeys) {
+  EXPECT_EQ(keys_["Email"], "client@example.com");
+  EXPECT_GE(keys_["UserKey"].get<std::string>().size(), 32u);
+  EXPECT_GE(keys_["APIKey"].get<std::string>().size(), 32u);
+  EXPECT_NE(keys_["UserKey"], keys_["APIKey"]);
+}
+
+TEST_F(FutureShapeEndToEnd, InvalidJsonIs400) {
+  auto [status, body] = post(std::string("{\"Email\": "));
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(body["state"], false);
+  EXPECT_NE(body["message"].get<std::string>().find("JSON"), std::string::npos);
+}
+
+TEST_F(FutureShapeEndToEnd, NonObjectJsonIs400) {
+  auto [status, body] = post(std::string("[1,2,3]"));
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(body["message"], "request body must be a JSON object");
+}
+
+TEST_F(FutureShapeEndToEnd, EachMissingFieldIsNamed) {
+  for (const char* field :
+       {"Email", "UserKey", "APIKey", "base64Image", "requestMessage", "gender"}) {
+    json request = good_request("AAAA");
+    request.erase(field);
+    auto [status, body] = post(request);
+    EXPECT_EQ(status, 400) << field;
+    EXPECT_EQ(body["state"], false);
+    EXPECT_EQ(body["message"], std::string("field '") + field + "' is required");
+  }
+}
+
+TEST_F(FutureShapeEndToEnd, IllTypedFieldIsNamed) {
+  json request = good_request("AAAA");
+  request["gender"] = 3;
+  auto [status, body] = post(request);
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(body["message"], "field 'gender' must be a string");
+}
+
+TEST_F(FutureShapeEndToEnd, UnknownRequestMessageAndGenderAre400) {
+  json request = good_request("AAAA");
+  request["requestMessage"] = "better";
+  auto [status, body] = post(request);
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(body["message"], "field 'requestMessage' must be \"best\" or \"worst\"");
+
+  request = good_request("AAAA");
+  request["gender"] = "other";
+  std::tie(status, body) = post(request);
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(body["message"], "field 'gender' must be \"male\" or \"female\"");
+}
+
+TEST_F(FutureShapeEndToEnd, EveryAuthFailureIsTheSame401) {
+  json unknown = good_request("AAAA");
+  unknown["Email"] = "nobody@example.com";
+  json wrong_user_key = good_request("AAAA");
+  wrong_user_key["UserKey"] = "x" + wrong_user_key["UserKey"].get<std::string>();
+  json wrong_api_key = good_request("AAAA");
+  wrong_api_key["APIKey"] = keys_["UserKey"];
+  for (const json& request : {unknown, wrong_user_key, wrong_api_key}) {
+    auto [status, body] = post(request);
+    EXPECT_EQ(status, 401);
+    EXPECT_EQ(body, json({{"state", false}, {"message", "authentication failed"}}));
+  }
+}
+
+TEST_F(FutureShapeEndToEnd, BadImagesAreWrongImage) {
+  for (const char* name : {"video_first_2kb.mp4", "truncated_40pct.jpg", "random_bytes.jpg",
+                           "empty.jpg", "not_an_image.txt", "png_corrupt_body.png"}) {
+    auto [status, body] = post(good_request(base64_of_file(shared_path("testdata/bad/") + name)));
+    EXPECT_EQ(status, 400) << name;
+    EXPECT_EQ(body["state"], false) << name;
+    EXPECT_EQ(body["message"], "wrong image") << name;
+  }
+}
+
+TEST_F(FutureShapeEndToEnd, InvalidBase64IsWrongImage) {
+  for (const char* text : {"%%%not base64%%%", "", "QUJD=QUJD"}) {
+    auto [status, body] = post(good_request(text));
+    EXPECT_EQ(status, 400) << text;
+    EXPECT_EQ(body["message"], "wrong image") << text;
+  }
+}
+
+TEST_F(FutureShapeEndToEnd, ContractExampleMp4PrefixIsWrongImage) {
+  // The contract document's own request example carries the start of an MP4 file.
+  const std::string example =
+      "AAAAIGZ0eXBpc29tAAACAGlzb21pc28yYXZjMW1wNDEAAAAIZnJlZQAK/7BtZGF0AAACugYF";
+  auto [status, body] = post(good_request(example));
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(body["message"], "wrong image");
+}
+
+TEST_F(FutureShapeEndToEnd, UnknownRouteIsJson404) {
+  auto response = server_->client().Post("/api/analysis-shape", "{}", "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 404);
+  EXPECT_EQ(json::parse(response->body)["state"], false);
+}
+
+TEST_F(FutureShapeEndToEnd, DatabaseHoldsNoPlaintextKey) {
+  std::string everything;
+  for (const auto& entry : std::filesystem::directory_iterator(server_->data_dir())) {
+    if (!entry.is_regular_file()) continue;
+    const std::vector<uint8_t> bytes = read_bytes(entry.path().string());
+    everything.append(bytes.begin(), bytes.end());
+  }
+  ASSERT_FALSE(everything.empty());
+  EXPECT_EQ(everything.find(keys_["UserKey"].get<std::string>()), std::string::npos);
+  EXPECT_EQ(everything.find(keys_["APIKey"].get<std::string>()), std::string::npos);
+}
+
+TEST_F(FutureShapeEndToEnd, HundredBadRequestsLeaveServerAliveWithFlatMemory) {
+  const std::string truncated = base64_of_file(shared_path("testdata/bad/truncated_40pct.jpg"));
+  const std::string random = base64_of_file(shared_path("testdata/bad/random_bytes.jpg"));
+  for (int i = 0; i < 10; ++i) post(good_request(truncated));  // warm-up
+  const long rss_before = server_->rss_kb();
+  for (int i = 0; i < 100; ++i) {
+    auto [status, body] = i % 3 == 0   ? post(std::string("{bad json"))
+                          : i % 3 == 1 ? post(good_request(truncated))
+                                       : post(good_request(random));
+    ASSERT_EQ(status, 400) << "request " << i;
+  }
+  const long rss_after = server_->rss_kb();
+  EXPECT_TRUE(server_->alive());
+  // Flat: allocator noise only (a leak of even one decoded image per request would be > 10 MB).
+  EXPECT_LT(rss_after - rss_before, 8 * 1024) << rss_before << " kB -> " << rss_after << " kB";
+}
+
+TEST(FutureShapeLimits, BodyOverLimitIs413Json) {
+  ServerProcess server({"--body-limit-bytes", "100000"});
+  httplib::Client client = server.client();
+  const std::string big(200000, 'A');
+  auto response = client.Post(kRoute, "{\"base64Image\":\"" + big + "\"}", "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413);
+  const json body = json::parse(response->body);
+  EXPECT_EQ(body["state"], false);
+  EXPECT_NE(body["message"].get<std::string>().find("100000"), std::string::npos);
+  EXPECT_TRUE(server.alive());
+}
+
+TEST(FutureShapeLimits, PixelLimitIsWrongImage) {
+  ServerProcess server({"--max-pixels", "1000"});
+  const json keys = json::parse(server.create_account("a@example.com"));
+  const json request = {{"Email", keys["Email"]},
+                        {"UserKey", keys["UserKey"]},
+                        {"APIKey", keys["APIKey"]},
+                        {"base64Image", base64_of_file(shared_path(
+                                            "testdata/images/man_business_suit_standing.jpg"))},
+                        {"requestMessage", "worst"},
+                        {"gender", "male"}};
+  auto response = server.client().Post(kRoute, request.dump(), "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  EXPECT_EQ(json::parse(response->body)["message"], "wrong image");
+}
+
+TEST(FutureShapeLifecycle, SigtermExitsZero) {
+  ServerProcess server;
+  EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(FutureShapeLifecycle, RevokedAccountIsRejected) {
+  ServerProcess server;
+  const json keys = json::parse(server.create_account("gone@example.com"));
+  const auto revoked = testing::run_bodyshape(
+      {"accounts", "revoke", "--email", "gone@example.com", "--data-dir", server.data_dir()});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  const json request = {{"Email", keys["Email"]},     {"UserKey", keys["UserKey"]},
+                        {"APIKey", keys["APIKey"]},   {"base64Image", "AAAA"},
+                        {"requestMessage", "best"},   {"gender", "male"}};
+  auto response = server.client().Post(kRoute, request.dump(), "application/json");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 401);
+}
+
+}  // namespace
+}  // namespace bodyshape

@@ -1,0 +1,168 @@
+// The field's guarantees on a synthetic, front-facing body and on awkward inputs: fold-free,
+// zero at the border and on face/hands/feet, intensity 0 bit-identical, bad input rejected.
+#include <cmath>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "reshape/reshape.h"
+
+namespace bodyshape::reshape {
+namespace {
+
+struct Synthetic {
+  BodyLandmarks body;
+  cv::Mat mask;  // CV_8U
+  cv::Mat rgb;
+};
+
+// A 400x600 standing figure: head, torso, arms held away from the body, legs apart.
+Synthetic synthetic_person(cv::Size size = {400, 600}) {
+  Synthetic s;
+  const float k = static_cast<float>(size.width) / 400.f;
+  auto P = [&](float x, float y) { return cv::Point2f(x * k, y * k); };
+  BodyLandmarks& b = s.body;
+  b.visibility.fill(1.f);
+  for (int i = 0; i <= 10; ++i) b.px[i] = P(200.f + static_cast<float>(i % 5 - 2) * 6.f, 80.f + static_cast<float>(i / 5) * 10.f);
+  b.px[11] = P(240, 150), b.px[12] = P(160, 150);  // shoulders (11 = person's left = image right)
+  b.px[13] = P(300, 225), b.px[14] = P(100, 225);  // elbows
+  b.px[15] = P(335, 295), b.px[16] = P(65, 295);  // wrists
+  for (int i : {17, 19, 21}) b.px[i] = P(342, 310);
+  for (int i : {18, 20, 22}) b.px[i] = P(58, 310);
+  b.px[23] = P(225, 300), b.px[24] = P(175, 300);  // hips
+  b.px[25] = P(230, 420), b.px[26] = P(170, 420);  // knees
+  b.px[27] = P(232, 540), b.px[28] = P(168, 540);  // ankles
+  b.px[29] = b.px[31] = P(236, 556);
+  b.px[30] = b.px[32] = P(164, 556);
+  s.mask = cv::Mat(size, CV_8U, cv::Scalar(0));
+  auto limb = [&](int a, int c, float radius) {
+    cv::line(s.mask, b.px[a], b.px[c], cv::Scalar(255), static_cast<int>(2 * radius * k));
+  };
+  cv::circle(s.mask, P(200, 90), static_cast<int>(32 * k), cv::Scalar(255), cv::FILLED);
+  cv::ellipse(s.mask, P(200, 225), cv::Size2f(55 * k, 95 * k), 0, 0, 360, cv::Scalar(255), cv::FILLED);
+  limb(11, 13, 13), limb(13, 15, 10), limb(12, 14, 13), limb(14, 16, 10);
+  limb(23, 25, 24), limb(25, 27, 15), limb(24, 26, 24), limb(26, 28, 15);
+  cv::GaussianBlur(s.mask, s.mask, cv::Size(5, 5), 1.5);
+  // A textured RGB so that any movement shows.
+  s.rgb = cv::Mat(size, CV_8UC3);
+  cv::randu(s.rgb, cv::Scalar::all(0), cv::Scalar::all(255));
+  cv::GaussianBlur(s.rgb, s.rgb, cv::Size(3, 3), 0.8);
+  return s;
+}
+
+TEST(ReshapeField, FoldFreeAndFrozenWhereItMustBe) {
+  const Synthetic s = synthetic_person();
+  for (Goal goal : {Goal::kSlimmer, Goal::kFatter}) {
+    for (Gender gender : {Gender::kMale, Gender::kFemale}) {
+      for (float intensity : {1.f, 2.f}) {
+        auto field = plan_reshape(s.body, s.mask, s.mask.size(), {goal, gender, intensity});
+        ASSERT_TRUE(field.ok()) << field.error().message;
+        ASSERT_FALSE(field->identity());
+        EXPECT_GT(field->min_jacobian, 0.3f);
+        // Zero on the image border.
+        for (int x = 0; x < s.mask.cols; x += 7) {
+          EXPECT_LT(cv::norm(field->displacement_at({static_cast<float>(x), 0.f})), 1e-3);
+          EXPECT_LT(cv::norm(field->displacement_at({static_cast<float>(x), 599.f})), 1e-3);
+        }
+        // Zero on the face and the hands, feet: those pixels do not move.
+        for (int i : {0, 2, 5, 9, 10, 17, 18, 19, 20, 31, 32}) {
+          EXPECT_LT(cv::norm(field->displacement_at(s.body.px[i])), 0.05) << "landmark " << i;
+        }
+        // The skeleton stays put (within 1 % of the diagonal).
+        for (int i : {11, 12, 23, 24, 25, 26, 27, 28}) {
+          EXPECT_LT(cv::norm(field->forward(s.body.px[i]) - s.body.px[i]), 0.01 * std::hypot(400, 600))
+              << "landmark " << i;
+        }
+        const cv::Mat out = render_reshape(s.rgb, *field);
+        EXPECT_EQ(out.size(), s.rgb.size());
+        EXPECT_EQ(out.type(), CV_8UC3);
+      }
+    }
+  }
+}
+
+TEST(ReshapeField, IntensityZeroIsBitIdentical) {
+  const Synthetic s = synthetic_person();
+  auto field = plan_reshape(s.body, s.mask, s.mask.size(), {Goal::kFatter, Gender::kMale, 0.f});
+  ASSERT_TRUE(field.ok());
+  EXPECT_TRUE(field->identity());
+  const cv::Mat out = render_reshape(s.rgb, *field);
+  EXPECT_EQ(cv::norm(out, s.rgb, cv::NORM_INF), 0.0);
+}
+
+TEST(ReshapeField, WidthChangeScalesWithIntensity) {
+  const Synthetic s = synthetic_person();
+  const BodyWidths before = measure_widths(s.body, s.mask);
+  ASSERT_TRUE(before.waist_px && before.hips_px && before.thigh_px);
+  for (Goal goal : {Goal::kSlimmer, Goal::kFatter}) {
+    double change[2] = {0, 0};
+    for (int n = 0; n < 2; ++n) {
+      auto field = plan_reshape(s.body, s.mask, s.mask.size(), {goal, Gender::kMale, n + 1.f});
+      const BodyWidths after = measure_widths(s.body, warp_mask(s.mask, *field));
+      change[n] = (*after.waist_px - *before.waist_px) / *before.waist_px;
+    }
+    EXPECT_EQ(change[0] > 0, goal == Goal::kFatter);
+    EXPECT_NEAR(change[1] / change[0], 2.0, 0.5) << "intensity 2 ~ twice intensity 1";
+  }
+}
+
+TEST(ReshapeField, AcceptsFloatMask) {
+  const Synthetic s = synthetic_person();
+  cv::Mat mask_f;
+  s.mask.convertTo(mask_f, CV_32F, 1.0 / 255);
+  auto a = plan_reshape(s.body, s.mask, s.mask.size(), {});
+  auto b = plan_reshape(s.body, mask_f, s.mask.size(), {});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_LT(cv::norm(a->dx, b->dx, cv::NORM_INF), 0.5);
+}
+
+TEST(ReshapeField, RejectsBadArguments) {
+  const Synthetic s = synthetic_person();
+  EXPECT_FALSE(plan_reshape(s.body, s.mask, {0, 0}, {}).ok());
+  EXPECT_FALSE(plan_reshape(s.body, s.mask, {200, 300}, {}).ok());
+  EXPECT_FALSE(plan_reshape(s.body, cv::Mat(600, 400, CV_16U), {400, 600}, {}).ok());
+  EXPECT_FALSE(plan_reshape(s.body, s.mask, {400, 600}, {Goal::kFatter, Gender::kMale, 2.5f}).ok());
+  EXPECT_FALSE(plan_reshape(s.body, s.mask, {400, 600}, {Goal::kFatter, Gender::kMale, NAN}).ok());
+}
+
+TEST(ReshapeField, NothingVisibleMeansNoChange) {
+  Synthetic s = synthetic_person();
+  s.body.visibility.fill(0.1f);
+  auto field = plan_reshape(s.body, s.mask, s.mask.size(), {Goal::kFatter, Gender::kFemale, 2.f});
+  ASSERT_TRUE(field.ok());
+  const cv::Mat out = render_reshape(s.rgb, *field);
+  EXPECT_EQ(cv::norm(out, s.rgb, cv::NORM_INF), 0.0);
+}
+
+TEST(ReshapeField, UpperBodyOnlyChangesWhatIsVisible) {
+  // Crop at the waist: hips, knees, ankles below the image, not visible.
+  Synthetic s = synthetic_person();
+  const cv::Rect top(0, 0, 400, 260);
+  cv::Mat mask = s.mask(top).clone(), rgb = s.rgb(top).clone();
+  for (int i = 23; i <= 32; ++i) s.body.visibility[i] = 0.02f;
+  auto field = plan_reshape(s.body, mask, mask.size(), {Goal::kFatter, Gender::kMale, 1.f});
+  ASSERT_TRUE(field.ok());
+  EXPECT_GT(field->min_jacobian, 0.3f);
+  EXPECT_FALSE(field->identity());  // chest, arms still change
+  const BodyWidths widths = measure_widths(s.body, mask);
+  EXPECT_FALSE(widths.hips_px.has_value());
+  EXPECT_FALSE(widths.thigh_px.has_value());
+  EXPECT_EQ(render_reshape(rgb, *field).size(), rgb.size());
+}
+
+TEST(ReshapeField, TinyAndOddImagesDoNotCrash) {
+  for (cv::Size size : {cv::Size(1, 1), cv::Size(3, 2), cv::Size(32, 24), cv::Size(41, 97)}) {
+    Synthetic s = synthetic_person({400, 600});
+    cv::Mat mask, rgb;
+    cv::resize(s.mask, mask, size, 0, 0, cv::INTER_AREA);
+    cv::resize(s.rgb, rgb, size, 0, 0, cv::INTER_AREA);
+    for (cv::Point2f& p : s.body.px) p = {p.x * size.width / 400.f, p.y * size.height / 600.f};
+    auto field = plan_reshape(s.body, mask, size, {Goal::kFatter, Gender::kFemale, 2.f});
+    ASSERT_TRUE(field.ok());
+    EXPECT_EQ(render_reshape(rgb, *field).size(), size);
+    (void)measure_widths(s.body, mask);
+  }
+}
+
+}  // namespace
+}  // namespace bodyshape::reshape

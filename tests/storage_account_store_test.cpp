@@ -1,0 +1,448 @@
+// The account store: key issuance, hashing at rest, authentication failures that all look alike,
+// revocation, the pepper file, and database failures that answer errors instead of crashing.
+#include "storage/account_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/server_process.h"
+#include "support/testdata.h"
+
+namespace bodyshape::storage {
+namespace {
+
+using testing::TempDir;
+
+const std::string kPepper(64, 'p');
+
+std::unique_ptr<AccountStore> open_store(const std::string& db_path,
+                                         const std::string& pepper = kPepper,
+                                         SqliteOptions options = {}) {
+  auto store = AccountStore::open_sqlite(db_path, pepper, options);
+  if (!store) ADD_FAILURE() << store.error().message;
+  return store ? std::move(store).value() : nullptr;
+}
+
+// Runs SQL on its own connection, as another process would.
+void run_sql(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  char* message = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK)
+      << (message ? message : "");
+  sqlite3_free(message);
+  sqlite3_close(db);
+}
+
+void expect_authentication_failed(const Status& status, const std::string& why) {
+  ASSERT_FALSE(status) << why;
+  EXPECT_EQ(status.error().code, ErrorCode::kUnauthenticated) << why;
+  EXPECT_EQ(status.error().message, "authentication failed") << why;
+}
+
+class AccountStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = open_store(db_path());
+    ASSERT_NE(store_, nullptr);
+  }
+  std::string db_path() const { return dir_.path() + "/accounts.db"; }
+
+  TempDir dir_;
+  std::unique_ptr<AccountStore> store_;
+};
+
+TEST_F(AccountStoreTest, CreateListAuthenticateRevokeRoundTrip) {
+  Result<IssuedKeys> keys = store_->create("ann@example.com");
+  ASSERT_TRUE(keys) << keys.error().message;
+  EXPECT_EQ(keys->email, "ann@example.com");
+  EXPECT_TRUE(store_->authenticate("ann@example.com", keys->user_key, keys->api_key));
+
+  Result<std::vector<AccountSummary>> listed = store_->list();
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].email, "ann@example.com");
+  EXPECT_FALSE((*listed)[0].revoked);
+  EXPECT_TRUE(
+      std::regex_match((*listed)[0].created_at, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+      << (*listed)[0].created_at;
+
+  ASSERT_TRUE(store_->revoke("ann@example.com"));
+  expect_authentication_failed(
+      store_->authenticate("ann@example.com", keys->user_key, keys->api_key), "revoked");
+  listed = store_->list();
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_TRUE((*listed)[0].revoked);
+}
+
+TEST_F(AccountStoreTest, EveryFailureHasTheSameCodeAndMessage) {
+  Result<IssuedKeys> ann = store_->create("ann@example.com");
+  Result<IssuedKeys> bob = store_->create("bob@example.com");
+  ASSERT_TRUE(ann && bob);
+  const std::string email = ann->email;
+  expect_authentication_failed(store_->authenticate(email, "x" + ann->user_key, ann->api_key),
+                               "wrong user key");
+  expect_authentication_failed(store_->authenticate(email, ann->user_key, ann->api_key + "0"),
+                               "wrong api key");
+  expect_authentication_failed(store_->authenticate(email, ann->api_key, ann->user_key),
+                               "keys swapped");
+  expect_authentication_failed(store_->authenticate(email, bob->user_key, bob->api_key),
+                               "another account's keys");
+  expect_authentication_failed(store_->authenticate(email, "", ""), "empty keys");
+  expect_authentication_failed(store_->authenticate("zed@example.com", ann->user_key, ann->api_key),
+                               "unknown e-mail");
+  expect_authentication_failed(store_->authenticate("not an email", ann->user_key, ann->api_key),
+                               "malformed e-mail");
+  ASSERT_TRUE(store_->revoke(email));
+  expect_authentication_failed(store_->authenticate(email, ann->user_key, ann->api_key), "revoked");
+  EXPECT_TRUE(store_->authenticate(bob->email, bob->user_key, bob->api_key));
+}
+
+TEST_F(AccountStoreTest, EmailIsTrimmedAndLowercased) {
+  Result<IssuedKeys> keys = store_->create("  Ann@Example.COM \n");
+  ASSERT_TRUE(keys) << keys.error().message;
+  EXPECT_EQ(keys->email, "ann@example.com");
+  EXPECT_TRUE(store_->authenticate(" ANN@example.com", keys->user_key, keys->api_key));
+  EXPECT_TRUE(store_->revoke("ANN@EXAMPLE.COM"));
+}
+
+TEST_F(AccountStoreTest, MalformedEmailsAreRefused) {
+  const std::string too_long = std::string(250, 'a') + "@b.cd";  // 255 chars
+  for (const std::string& email :
+       {std::string(""), std::string("   "), std::string("no-at-sign"), std::string("a@@b"),
+        std::string("a@b@c"), std::string("a b@c.d"), std::string("a@b\tc"), std::string("@b.c"),
+        std::string("a@"), std::string("a\x01@b.c"), too_long}) {
+    Result<IssuedKeys> keys = store_->create(email);
+    ASSERT_FALSE(keys) << email;
+    EXPECT_EQ(keys.error().code, ErrorCode::kInvalidArgument) << email;
+  }
+  EXPECT_TRUE(store_->create(std::string(249, 'a') + "@b.cd"));  // exactly 254
+  Result<std::vector<AccountSummary>> listed = store_->list();
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->size(), 1u);
+}
+
+TEST_F(AccountStoreTest, DuplicateActiveEmailIsRefusedButRevokedOneMayReturn) {
+  Result<IssuedKeys> first = store_->create("ann@example.com");
+  ASSERT_TRUE(first);
+  Result<IssuedKeys> duplicate = store_->create("ANN@example.com");
+  ASSERT_FALSE(duplicate);
+  EXPECT_EQ(duplicate.error().code, ErrorCode::kInvalidArgument);
+
+  ASSERT_TRUE(store_->revoke("ann@example.com"));
+  Result<IssuedKeys> again = store_->create("ann@example.com");
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_TRUE(store_->authenticate("ann@example.com", again->user_key, again->api_key));
+  expect_authentication_failed(
+      store_->authenticate("ann@example.com", first->user_key, first->api_key), "old keys");
+  Result<std::vector<AccountSummary>> listed = store_->list();
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->size(), 2u);
+}
+
+TEST_F(AccountStoreTest, RevokeOfUnknownOrRevokedAccountIsNotFound) {
+  Status unknown = store_->revoke("zed@example.com");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(store_->create("ann@example.com"));
+  ASSERT_TRUE(store_->revoke("ann@example.com"));
+  Status twice = store_->revoke("ann@example.com");
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().code, ErrorCode::kNotFound);
+  Status malformed = store_->revoke("nobody");
+  ASSERT_FALSE(malformed);
+  EXPECT_EQ(malformed.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(AccountStoreTest, KeysAreLongUrlSafeAndDistinct) {
+  std::vector<std::string> seen;
+  for (int i = 0; i < 20; ++i) {
+    Result<IssuedKeys> keys = store_->create("user" + std::to_string(i) + "@example.com");
+    ASSERT_TRUE(keys);
+    for (const std::string& key : {keys->user_key, keys->api_key}) {
+      EXPECT_GE(key.size(), 43u);
+      EXPECT_TRUE(std::regex_match(key, std::regex("[0-9a-f]{64}"))) << key;
+      for (const std::string& other : seen) EXPECT_NE(key, other);
+      seen.push_back(key);
+    }
+  }
+}
+
+std::string read_all_files_of(const std::string& db_path) {
+  std::string everything;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    const std::string path = db_path + suffix;
+    if (!std::filesystem::exists(path)) continue;
+    const std::vector<uint8_t> bytes = testing::read_bytes(path);
+    everything.append(bytes.begin(), bytes.end());
+  }
+  return everything;
+}
+
+TEST_F(AccountStoreTest, DatabaseFilesHoldNoPlaintextKey) {
+  std::vector<IssuedKeys> issued;
+  for (const char* email : {"ann@example.com", "bob@example.com"}) {
+    Result<IssuedKeys> keys = store_->create(email);
+    ASSERT_TRUE(keys);
+    issued.push_back(*keys);
+  }
+  ASSERT_TRUE(std::filesystem::exists(db_path() + "-wal"));  // WAL mode is on
+  const std::string while_open = read_all_files_of(db_path());
+  store_.reset();  // the last close checkpoints the WAL into the main file
+  const std::string after_close = read_all_files_of(db_path());
+  ASSERT_FALSE(while_open.empty());
+  ASSERT_FALSE(after_close.empty());
+  for (const IssuedKeys& keys : issued) {
+    for (const std::string& key : {keys.user_key, keys.api_key}) {
+      EXPECT_EQ(while_open.find(key), std::string::npos);
+      EXPECT_EQ(after_close.find(key), std::string::npos);
+      EXPECT_EQ(while_open.find(key.substr(0, 16)), std::string::npos);  // not even a prefix
+    }
+  }
+  EXPECT_NE(after_close.find("ann@example.com"), std::string::npos);  // the search itself works
+}
+
+TEST_F(AccountStoreTest, ReopenedWithSamePepperAuthenticatesWithAnotherDoesNot) {
+  Result<IssuedKeys> keys = store_->create("ann@example.com");
+  ASSERT_TRUE(keys);
+  store_.reset();
+
+  std::unique_ptr<AccountStore> same = open_store(db_path(), kPepper);
+  ASSERT_NE(same, nullptr);
+  EXPECT_TRUE(same->authenticate("ann@example.com", keys->user_key, keys->api_key));
+  same.reset();
+
+  std::unique_ptr<AccountStore> other = open_store(db_path(), std::string(64, 'q'));
+  ASSERT_NE(other, nullptr);
+  expect_authentication_failed(
+      other->authenticate("ann@example.com", keys->user_key, keys->api_key), "different pepper");
+}
+
+TEST_F(AccountStoreTest, ConcurrentAuthenticateFromEightThreads) {
+  std::vector<IssuedKeys> accounts;
+  for (int i = 0; i < 8; ++i) {
+    Result<IssuedKeys> keys = store_->create("user" + std::to_string(i) + "@example.com");
+    ASSERT_TRUE(keys);
+    accounts.push_back(*keys);
+  }
+  constexpr int kRounds = 200;
+  std::atomic<int> accepted{0};
+  std::atomic<int> refused{0};
+  std::atomic<int> unexpected{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      const IssuedKeys& mine = accounts[static_cast<std::size_t>(t)];
+      for (int round = 0; round < kRounds; ++round) {
+        const bool honest = round % 2 == 0;
+        const Status status = store_->authenticate(
+            mine.email, mine.user_key, honest ? mine.api_key : std::string_view(mine.user_key));
+        if (status) {
+          ++accepted;
+        } else if (status.error().code == ErrorCode::kUnauthenticated) {
+          ++refused;
+        } else {
+          ++unexpected;
+        }
+        if (round % 50 == 0 && !store_->ping()) ++unexpected;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(accepted.load(), 8 * kRounds / 2);
+  EXPECT_EQ(refused.load(), 8 * kRounds / 2);
+  EXPECT_EQ(unexpected.load(), 0);
+}
+
+TEST_F(AccountStoreTest, PingAnswersWhileTheDatabaseIsThere) {
+  EXPECT_TRUE(store_->ping());
+}
+
+TEST_F(AccountStoreTest, WriteLockHeldElsewhereIsUnavailableNotACrash) {
+  Result<IssuedKeys> keys = store_->create("ann@example.com");
+  ASSERT_TRUE(keys);
+  std::unique_ptr<AccountStore> impatient =
+      open_store(db_path(), kPepper, SqliteOptions{.busy_timeout_ms = 50});
+  ASSERT_NE(impatient, nullptr);
+
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path().c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  Result<IssuedKeys> blocked = impatient->create("bob@example.com");
+  ASSERT_FALSE(blocked);
+  EXPECT_EQ(blocked.error().code, ErrorCode::kUnavailable);
+  Status revoke_blocked = impatient->revoke("ann@example.com");
+  ASSERT_FALSE(revoke_blocked);
+  EXPECT_EQ(revoke_blocked.error().code, ErrorCode::kUnavailable);
+  // WAL: readers go on while another connection writes.
+  EXPECT_TRUE(impatient->authenticate("ann@example.com", keys->user_key, keys->api_key));
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  EXPECT_TRUE(impatient->create("bob@example.com"));
+}
+
+TEST_F(AccountStoreTest, BrokenDatabaseIsUnavailableNotUnauthenticated) {
+  Result<IssuedKeys> keys = store_->create("ann@example.com");
+  ASSERT_TRUE(keys);
+  run_sql(db_path(), "DROP TABLE accounts; DROP TABLE schema_version;");
+  Status auth = store_->authenticate("ann@example.com", keys->user_key, keys->api_key);
+  ASSERT_FALSE(auth);
+  EXPECT_EQ(auth.error().code, ErrorCode::kUnavailable);
+  Status ping = store_->ping();
+  ASSERT_FALSE(ping);
+  EXPECT_EQ(ping.error().code, ErrorCode::kUnavailable);
+  Result<std::vector<AccountSummary>> listed = store_->list();
+  ASSERT_FALSE(listed);
+  EXPECT_EQ(listed.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_F(AccountStoreTest, SchemaVersionIsRecordedAndANewerSchemaIsRefused) {
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* query = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT MAX(version) FROM schema_version", -1, &query, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(query), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(query, 0), 1);
+  sqlite3_finalize(query);
+  sqlite3_close(db);
+
+  // Reopening applies nothing twice.
+  ASSERT_NE(open_store(db_path()), nullptr);
+  run_sql(db_path(), "INSERT INTO schema_version VALUES (999, '2099-01-01T00:00:00Z')");
+  auto newer = AccountStore::open_sqlite(db_path(), kPepper);
+  ASSERT_FALSE(newer);
+  EXPECT_EQ(newer.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(newer.error().message.find("999"), std::string::npos) << newer.error().message;
+}
+
+TEST(AccountStoreOpen, StoresOpeningOneNewDatabaseAtOnceAllSucceed) {
+  TempDir dir;
+  const std::string path = dir.path() + "/accounts.db";
+  std::atomic<int> opened{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      if (AccountStore::open_sqlite(path, kPepper)) ++opened;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(opened.load(), 4);
+}
+
+TEST(AccountStoreOpen, UnusablePathsAreErrorsNotCrashes) {
+  TempDir dir;
+  auto missing_dir = AccountStore::open_sqlite(dir.path() + "/no/such/dir/accounts.db", kPepper);
+  ASSERT_FALSE(missing_dir);
+  EXPECT_EQ(missing_dir.error().code, ErrorCode::kUnavailable);
+
+  const std::string file = dir.path() + "/plain-file";
+  std::ofstream(file) << "x";
+  auto under_file = AccountStore::open_sqlite(file + "/accounts.db", kPepper);
+  ASSERT_FALSE(under_file);
+  EXPECT_EQ(under_file.error().code, ErrorCode::kUnavailable);
+
+  const std::string not_a_db = dir.path() + "/not-a.db";
+  std::ofstream(not_a_db) << std::string(4096, 'z');
+  auto garbage = AccountStore::open_sqlite(not_a_db, kPepper);
+  ASSERT_FALSE(garbage);
+  EXPECT_EQ(garbage.error().code, ErrorCode::kUnavailable);
+
+  // Root ignores directory permissions, but not procfs's refusal to create files.
+  const std::string read_only = dir.path() + "/read-only";
+  ASSERT_EQ(mkdir(read_only.c_str(), 0500), 0);
+  auto unwritable = AccountStore::open_sqlite(
+      (geteuid() == 0 ? std::string("/proc") : read_only) + "/accounts.db", kPepper);
+  ASSERT_FALSE(unwritable);
+  EXPECT_EQ(unwritable.error().code, ErrorCode::kUnavailable);
+}
+
+TEST(AccountStoreOpen, ShortPepperIsRefused) {
+  TempDir dir;
+  auto store = AccountStore::open_sqlite(dir.path() + "/accounts.db", "short");
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(Pepper, CreatedWithMode0600AndReused) {
+  TempDir dir;
+  const std::string path = dir.path() + "/pepper";
+  Result<std::string> first = load_or_create_pepper(path);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_TRUE(std::regex_match(*first, std::regex("[0-9a-f]{64}"))) << *first;
+  struct stat info {};
+  ASSERT_EQ(stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+
+  Result<std::string> second = load_or_create_pepper(path);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*second, *first);
+  // No temporary file is left beside it.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
+                          std::filesystem::directory_iterator()),
+            1);
+
+  TempDir other_dir;
+  Result<std::string> other = load_or_create_pepper(other_dir.path() + "/pepper");
+  ASSERT_TRUE(other);
+  EXPECT_NE(*other, *first);
+}
+
+TEST(Pepper, ConcurrentCreatorsAgree) {
+  TempDir dir;
+  const std::string path = dir.path() + "/pepper";
+  std::vector<std::string> seen(8);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    threads.emplace_back([&, i] {
+      Result<std::string> pepper = load_or_create_pepper(path);
+      if (pepper) seen[i] = *pepper;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const std::string& pepper : seen) EXPECT_EQ(pepper, seen[0]);
+  EXPECT_FALSE(seen[0].empty());
+}
+
+TEST(Pepper, OperatorWrittenFileIsTrimmedAndShortOneRefused) {
+  TempDir dir;
+  const std::string path = dir.path() + "/pepper";
+  const std::string secret(40, 's');
+  std::ofstream(path) << "  " << secret << "\n\n";
+  Result<std::string> read = load_or_create_pepper(path);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(*read, secret);
+
+  std::ofstream(path, std::ios::trunc) << "tooshort\n";
+  Result<std::string> too_short = load_or_create_pepper(path);
+  ASSERT_FALSE(too_short);
+  EXPECT_EQ(too_short.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(Pepper, MissingDirectoryIsAnError) {
+  TempDir dir;
+  Result<std::string> pepper = load_or_create_pepper(dir.path() + "/no/such/dir/pepper");
+  ASSERT_FALSE(pepper);
+  EXPECT_EQ(pepper.error().code, ErrorCode::kUnavailable);
+}
+
+TEST(NormalizeEmail, TrimsLowercasesAndKeepsTheRest) {
+  Result<std::string> email = normalize_email("\t First.Last+tag@Sub.Example.ORG  ");
+  ASSERT_TRUE(email);
+  EXPECT_EQ(*email, "first.last+tag@sub.example.org");
+}
+
+}  // namespace
+}  // namespace bodyshape::storage
