@@ -2,9 +2,12 @@
 // bad-image case of /api/analysis-future-shape answers with its status and exact JSON.
 #include <filesystem>
 #include <string>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include <opencv2/core.hpp>
 
 #include "image/image.h"
 #include "support/server_process.h"
@@ -163,6 +166,61 @@ TEST_F(FutureShapeEndToEnd, ContractExampleMp4PrefixIsWrongImage) {
   auto [status, body] = post(good_request(example));
   EXPECT_EQ(status, 400);
   EXPECT_EQ(body["message"], "wrong image");
+}
+
+TEST_F(FutureShapeEndToEnd, ReadyzOnceModelsAndDatabaseAre) {
+  auto response = server_->client().Get("/readyz");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST_F(FutureShapeEndToEnd, PhotoOfAPersonComesBackReshapedSameSizePng) {
+  // The EXIF photo is stored 1280x720 with orientation 6: the answer must be upright 720x1280.
+  for (const auto& [name, width, height] :
+       {std::tuple{"exif_orientation6_woman_squat.jpg", 720, 1280},
+        std::tuple{"man_yoga_warrior_beach.jpg", 1000, 667}}) {
+    json request = good_request(base64_of_file(shared_path("testdata/images/") + name));
+    request["requestMessage"] = "worst";
+    auto [status, body] = post(request);
+    ASSERT_EQ(status, 200) << name << " " << body.dump().substr(0, 200);
+    EXPECT_EQ(body["state"], true);
+    const std::string result = body["resultImage"].get<std::string>();
+    EXPECT_EQ(body["result_image"], result);
+    EXPECT_EQ(result.substr(0, 11), "iVBORw0KGgo");  // PNG, as the contract's example
+    auto png = image::base64_decode(result);
+    ASSERT_TRUE(png);
+    auto decoded = image::decode_image(*png);
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(decoded->cols, width) << name;
+    EXPECT_EQ(decoded->rows, height) << name;
+  }
+}
+
+TEST_F(FutureShapeEndToEnd, IntensityZeroReturnsTheSamePixels) {
+  const std::string path = shared_path("testdata/images/man_yoga_warrior_beach.jpg");
+  json request = good_request(base64_of_file(path));
+  request["intensity"] = 0;
+  auto [status, body] = post(request);
+  ASSERT_EQ(status, 200);
+  auto returned = image::decode_image(*image::base64_decode(body["resultImage"].get<std::string>()));
+  auto original = image::decode_image(read_bytes(path));
+  ASSERT_TRUE(returned && original);
+  EXPECT_EQ(cv::norm(*returned, *original, cv::NORM_INF), 0.0);
+}
+
+TEST_F(FutureShapeEndToEnd, PhotoWithoutPersonIsKeypointInferenceError) {
+  auto [status, body] =
+      post(good_request(base64_of_file(shared_path("testdata/images/no_person_terrace.jpg"))));
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(body["state"], false);
+  EXPECT_EQ(body["message"], "keypoint inference error");
+}
+
+TEST_F(FutureShapeEndToEnd, UnusualButValidFormatsWork) {
+  for (const char* name : {"person_businessman.bmp", "person_baseball_batter.gif"}) {
+    auto [status, body] = post(good_request(base64_of_file(shared_path("testdata/bad/") + name)));
+    EXPECT_EQ(status, 200) << name << " " << body.dump().substr(0, 200);
+  }
 }
 
 TEST_F(FutureShapeEndToEnd, UnknownRouteIsJson404) {

@@ -181,29 +181,10 @@ TEST(S3Options, SettingsWinOverEnvironmentReadOnce) {
 
 // --- Against s3rver -----------------------------------------------------------------------------
 
-// PUT with our own signer, as any S3 client would upload.
 void put_object(const testing::S3rverProcess& s3, const std::string& bucket, const std::string& key,
                 const std::string& bytes) {
-  const std::string host = "127.0.0.1:" + std::to_string(s3.port());
-  const std::string path = "/" + bucket + "/" + uri_encode(key, true);
-  const std::string date = amz_date(std::chrono::system_clock::now());
-  const std::string payload_hash = sha256_hex(bytes);
-  const SigV4Request request{
-      .method = "PUT",
-      .canonical_uri = path,
-      .canonical_query = "",
-      .headers = {{"host", host}, {"x-amz-content-sha256", payload_hash}, {"x-amz-date", date}},
-      .payload_sha256_hex = payload_hash};
-  const std::string authorization = sigv4_authorization(
-      request, {date, "us-east-1", "s3"}, {s3.options().access_key, s3.options().secret_key, ""});
-  httplib::Client client("127.0.0.1", s3.port());
-  const httplib::Headers headers = {{"Host", host},
-                                    {"x-amz-content-sha256", payload_hash},
-                                    {"x-amz-date", date},
-                                    {"Authorization", authorization}};
-  httplib::Result result = client.Put(path, headers, bytes, "application/octet-stream");
-  ASSERT_TRUE(result) << "PUT " << path << ": " << httplib::to_string(result.error());
-  ASSERT_EQ(result->status, 200) << result->body;
+  const std::string error = s3.put(bucket, key, bytes);
+  ASSERT_TRUE(error.empty()) << error;
 }
 
 class S3rverTest : public ::testing::Test {

@@ -7,6 +7,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "api/segmentation.h"
 #include "common/log.h"
 
 namespace bodyshape::server {
@@ -27,7 +28,16 @@ std::string error_body(const std::string& message) {
   return nlohmann::json{{"state", false}, {"message", message}}.dump();
 }
 
-void send(httplib::Response& response, const api::Reply& reply) {
+// compressible: a segmentation mask as JSON (~2 bytes per pixel) shrinks ~100x with gzip; a
+// future-shape answer is base64 of an already compressed image, not worth the CPU.
+void send(const httplib::Request& request, httplib::Response& response, api::Reply reply,
+          bool compressible) {
+  const std::string accepted = request.get_header_value("Accept-Encoding");
+  if (compressible && accepted.find("gzip") != std::string::npos &&
+      api::gzip_reply_body(reply)) {
+    response.set_header("Content-Encoding", "gzip");
+    response.set_header("Vary", "Accept-Encoding");
+  }
   response.status = reply.status;
   if (!reply.retry_after.empty()) response.set_header("Retry-After", reply.retry_after);
   response.set_content(reply.body, "application/json");
@@ -110,13 +120,13 @@ void HttpServer::install_routes() {
   if (routes_.future_shape) {
     http.Post("/api/analysis-future-shape",
               [this](const httplib::Request& request, httplib::Response& response) {
-                send(response, routes_.future_shape(request.body));
+                send(request, response, routes_.future_shape(request.body), false);
               });
   }
   if (routes_.segmentation) {
     http.Post("/analyze/segmentation-v2",
               [this](const httplib::Request& request, httplib::Response& response) {
-                send(response, routes_.segmentation(request.body));
+                send(request, response, routes_.segmentation(request.body), true);
               });
   }
 }

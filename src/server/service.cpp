@@ -7,10 +7,14 @@
 #include <filesystem>
 #include <thread>
 
+#include <opencv2/imgproc.hpp>
+
 #include "api/future_shape.h"
+#include "api/segmentation.h"
 #include "common/log.h"
 #include "server/http_server.h"
 #include "storage/account_store.h"
+#include "storage/object_store.h"
 
 namespace bodyshape::server {
 namespace {
@@ -112,9 +116,43 @@ int run_service(const Config& config) {
        .estimators = estimators->get(),
        .landmark_model = landmark_model(config),
        .queue_timeout = std::chrono::milliseconds(config.request_timeout_ms)});
+  Result<std::unique_ptr<storage::ObjectStore>> object_store = storage::open_object_store(
+      {.endpoint = config.s3_endpoint,
+       .local_root = config.data_dir + "/objects",
+       .region = config.s3_region,
+       .timeout_ms = config.s3_timeout_ms,
+       .max_object_bytes = config.max_object_bytes},
+      environ);
+  if (!object_store) {
+    log::error("cannot open the object store", {{"error", object_store.error().message}});
+    return 2;
+  }
+  WorkerPool<person::PoseEstimator>& pool = **estimators;
+  const auto queue_timeout = std::chrono::milliseconds(config.request_timeout_ms);
+  const person::LandmarkModel model = landmark_model(config);
+  api::SegmentationEndpoint segmentation(
+      {.store = object_store->get(),
+       .policy = {.default_bucket = config.s3_bucket,
+                  .allowed_buckets = storage::split_bucket_list(config.s3_buckets)},
+       .decode = {.max_pixels = config.max_pixels},
+       .person_mask = [&pool, queue_timeout, model](const cv::Mat& rgb) -> Result<cv::Mat> {
+         auto worker = pool.acquire(queue_timeout);
+         if (!worker) return worker.error();
+         Result<person::PoseResult> pose = (*worker)->estimate(rgb, model);
+         if (!pose) return pose.error();
+         cv::Mat person_01;  // all people in the photo, the combined mask at 0.5
+         cv::threshold(pose->mask, person_01, 0.5, 1.0, cv::THRESH_BINARY);
+         person_01.convertTo(person_01, CV_8U);
+         return person_01;
+       },
+       .accounts = config.segmentation_auth == "keys" ? &account_store : nullptr});
+
   Routes routes;
   routes.future_shape = [&future_shape](std::string_view body) {
     return future_shape.handle(body);
+  };
+  routes.segmentation = [&segmentation](std::string_view body) {
+    return segmentation.handle(body);
   };
   routes.ready = [&account_store](std::string* why_not) {
     if (Status db = account_store.ping(); !db) {

@@ -1,5 +1,9 @@
 #include "support/s3rver.h"
 
+#include <httplib.h>
+
+#include "storage/s3_signer.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -114,6 +118,32 @@ void S3rverProcess::stop() {
   pid_ = -1;
   if (stdin_fd_ >= 0) close(stdin_fd_);
   stdin_fd_ = -1;
+}
+
+std::string S3rverProcess::put(const std::string& bucket, const std::string& key,
+                               const std::string& bytes) const {
+  using namespace storage;
+  const std::string host = "127.0.0.1:" + std::to_string(port_);
+  const std::string path = "/" + bucket + "/" + uri_encode(key, true);
+  const std::string date = amz_date(std::chrono::system_clock::now());
+  const std::string payload_hash = sha256_hex(bytes);
+  const SigV4Request request{
+      .method = "PUT",
+      .canonical_uri = path,
+      .canonical_query = "",
+      .headers = {{"host", host}, {"x-amz-content-sha256", payload_hash}, {"x-amz-date", date}},
+      .payload_sha256_hex = payload_hash};
+  const std::string authorization = sigv4_authorization(
+      request, {date, "us-east-1", "s3"}, {options_.access_key, options_.secret_key, ""});
+  httplib::Client client("127.0.0.1", port_);
+  const httplib::Headers headers = {{"Host", host},
+                                    {"x-amz-content-sha256", payload_hash},
+                                    {"x-amz-date", date},
+                                    {"Authorization", authorization}};
+  httplib::Result result = client.Put(path, headers, bytes, "application/octet-stream");
+  if (!result) return "PUT " + path + ": " + httplib::to_string(result.error());
+  if (result->status != 200) return "PUT " + path + ": HTTP " + std::to_string(result->status);
+  return "";
 }
 
 }  // namespace bodyshape::testing

@@ -39,6 +39,9 @@ class S3rverProcess {
   int port() const { return port_; }
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
   const S3rverOptions& options() const { return options_; }
+  // Uploads an object with a SigV4-signed PUT, as any S3 client would. "" = done, else why not.
+  std::string put(const std::string& bucket, const std::string& key,
+                  const std::string& bytes) const;
   // Stops the server now (idempotent); later requests find the port closed.
   void stop();
 
