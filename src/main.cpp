@@ -1,4 +1,5 @@
-// bodyshape: the command line. `serve` runs the HTTP service; `accounts` manages API keys.
+// bodyshape: the command line. `serve` runs the HTTP service; `accounts` manages API keys;
+// `pose`, `segment` and `predict` run the same pipeline on one photo (src/cli/commands.h).
 #include <unistd.h>
 
 #include <iostream>
@@ -7,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli/commands.h"
 #include "server/config.h"
 #include "server/service.h"
 #include "storage/account_store.h"
@@ -99,7 +101,53 @@ int main(int argc, char** argv) {
   // `accounts create --email E --data-dir D`: settings given after the action reach `accounts`.
   for (CLI::App* action : {create, revoke, list}) action->fallthrough();
 
+  SettingFlags pose_flags;
+  bodyshape::cli::PoseCommand pose_command;
+  CLI::App* pose = app.add_subcommand("pose", "print the pose landmarks of every person as JSON");
+  pose->add_option("image", pose_command.image, "photo file")->required();
+  pose->add_option("--model", pose_command.model, "landmark model")
+      ->check(CLI::IsMember({"lite", "full", "heavy"}));
+  pose_flags.add_to(*pose);
+
+  SettingFlags segment_flags;
+  bodyshape::cli::SegmentCommand segment_command;
+  CLI::App* segment = app.add_subcommand("segment", "write the person mask of a photo as PNG");
+  segment->add_option("image", segment_command.image, "photo file or s3://bucket/key")->required();
+  segment->add_option("-o,--output", segment_command.output, "mask PNG (probability x 255)")
+      ->required();
+  segment->add_option("--source", segment_command.source, "mask source")
+      ->check(CLI::IsMember({"pose", "selfie", "selfie-landscape"}));
+  segment->add_option("--overlay", segment_command.overlay, "also draw skeleton and mask here");
+  segment_flags.add_to(*segment);
+
+  SettingFlags predict_flags;
+  bodyshape::cli::PredictCommand predict_command;
+  CLI::App* predict = app.add_subcommand("predict", "write the predicted body shape of a photo");
+  predict->add_option("image", predict_command.image, "photo file or s3://bucket/key")->required();
+  predict->add_option("--goal", predict_command.goal, "best = slimmer, worst = fatter")
+      ->required()
+      ->check(CLI::IsMember({"best", "worst"}));
+  predict->add_option("--gender", predict_command.gender, "fat distribution")
+      ->required()
+      ->check(CLI::IsMember({"male", "female"}));
+  predict->add_option("--intensity", predict_command.intensity, "0 = unchanged .. 2 = twice")
+      ->check(CLI::Range(0.0, 2.0));
+  predict->add_option("-o,--output", predict_command.output, "result PNG")->required();
+  predict->add_flag("--side-by-side", predict_command.side_by_side, "before | after in one image");
+  predict_flags.add_to(*predict);
+
   CLI11_PARSE(app, argc, argv);
+
+  const std::pair<CLI::App*, SettingFlags*> offline[] = {
+      {pose, &pose_flags}, {segment, &segment_flags}, {predict, &predict_flags}};
+  for (const auto& [command, flags] : offline) {
+    if (!command->parsed()) continue;
+    auto config = flags->load();
+    if (!config) return fail(config.error().message);
+    if (command == pose) return bodyshape::cli::run_pose(*config, pose_command);
+    if (command == segment) return bodyshape::cli::run_segment(*config, segment_command);
+    return bodyshape::cli::run_predict(*config, predict_command);
+  }
 
   if (serve->parsed()) {
     auto config = serve_flags.load();

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "image/image.h"
 #include "support/server_process.h"
+#include "support/testdata.h"
 
 namespace bodyshape {
 namespace {
@@ -69,6 +71,61 @@ TEST(Cli, AccountsCreateListRevoke) {
   const auto unknown =
       run_bodyshape({"accounts", "revoke", "--email", "zed@example.com", "--data-dir", dir.path()});
   EXPECT_NE(unknown.exit_code, 0);
+}
+
+std::vector<std::string> with_models(std::vector<std::string> args) {
+  args.insert(args.end(), {"--model-dir", testing::model_path("")});
+  return args;
+}
+
+TEST(Cli, PosePrintsEveryPersonsLandmarksAsJson) {
+  const auto result = run_bodyshape(with_models(
+      {"pose", testing::shared_path("testdata/images/exif_orientation6_woman_squat.jpg")}));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto pose = nlohmann::json::parse(result.out);
+  EXPECT_EQ(pose["width"], 720);  // EXIF-upright
+  EXPECT_EQ(pose["height"], 1280);
+  ASSERT_EQ(pose["persons"].size(), 1u);
+  EXPECT_EQ(pose["persons"][0]["landmarks"].size(), 33u);
+  EXPECT_EQ(pose["persons"][0]["worldLandmarks"].size(), 33u);
+  const double nose_x = pose["persons"][0]["landmarks"][0]["x"];
+  EXPECT_GT(nose_x, 0.0);
+  EXPECT_LT(nose_x, 1.0);
+}
+
+TEST(Cli, SegmentAndPredictWriteImagesOfThePhotosSize) {
+  TempDir dir;
+  const std::string photo = testing::shared_path("testdata/images/man_yoga_warrior_beach.jpg");
+  const auto segmented = run_bodyshape(with_models(
+      {"segment", photo, "-o", dir.path() + "/mask.png", "--overlay", dir.path() + "/o.png"}));
+  ASSERT_EQ(segmented.exit_code, 0) << segmented.err;
+  const auto predicted = run_bodyshape(with_models({"predict", photo, "--goal", "best", "--gender",
+                                                    "male", "-o", dir.path() + "/after.png",
+                                                    "--side-by-side"}));
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
+  for (const auto& [file, width] : {std::pair{"mask.png", 1000}, std::pair{"o.png", 1000},
+                                    std::pair{"after.png", 2000}}) {
+    auto decoded = image::decode_image(testing::read_bytes(dir.path() + "/" + file));
+    ASSERT_TRUE(decoded) << file;
+    EXPECT_EQ(decoded->cols, width) << file;
+    EXPECT_EQ(decoded->rows, 667) << file;
+  }
+}
+
+TEST(Cli, PredictOnBadInputFailsClearly) {
+  TempDir dir;
+  const auto missing = run_bodyshape(with_models(
+      {"predict", dir.path() + "/nothing.jpg", "--goal", "best", "--gender", "male", "-o", "x.png"}));
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("cannot read"), std::string::npos) << missing.err;
+  const auto nobody = run_bodyshape(with_models(
+      {"predict", testing::shared_path("testdata/images/no_person_terrace.jpg"), "--goal", "best",
+       "--gender", "male", "-o", dir.path() + "/x.png"}));
+  EXPECT_EQ(nobody.exit_code, 1);
+  EXPECT_NE(nobody.err.find("no person"), std::string::npos) << nobody.err;
+  const auto bad_goal = run_bodyshape(
+      {"predict", "x.jpg", "--goal", "better", "--gender", "male", "-o", dir.path() + "/x.png"});
+  EXPECT_NE(bad_goal.exit_code, 0);
 }
 
 }  // namespace

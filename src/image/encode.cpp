@@ -9,13 +9,14 @@
 namespace bodyshape::image {
 namespace {
 
+// rgb: CV_8UC3 RGB, or CV_8UC1 grey (masks), written as a grey image.
 std::vector<uint8_t> encode_with_opencv(const cv::Mat& rgb, const char* extension,
                                         const std::vector<int>& params) {
-  if (rgb.empty() || rgb.type() != CV_8UC3) {
-    throw std::invalid_argument("encode_image expects a non-empty CV_8UC3 RGB image");
+  if (rgb.empty() || (rgb.type() != CV_8UC3 && rgb.type() != CV_8UC1)) {
+    throw std::invalid_argument("encode_image expects a non-empty CV_8UC3 RGB or CV_8UC1 image");
   }
-  cv::Mat bgr;
-  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  cv::Mat bgr = rgb;
+  if (rgb.channels() == 3) cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
   std::vector<uint8_t> encoded;
   if (!cv::imencode(extension, bgr, encoded, params)) {
     throw std::runtime_error(std::string("OpenCV could not encode ") + extension);

@@ -40,7 +40,7 @@ Result<cv::Mat> decode_image(std::span<const uint8_t> bytes, const DecodeOptions
 // decode_image already calls it; exposed for tests and for callers holding raw pixels.
 cv::Mat apply_exif_orientation(const cv::Mat& stored, int orientation);
 
-// PNG for kJpeg quality 92, kWebp quality 90, kPng with PngSettings{} below.
+// rgb: CV_8UC3 RGB or CV_8UC1 grey (a mask). PNG for kJpeg quality 92, kWebp quality 90, kPng with PngSettings{} below.
 std::vector<uint8_t> encode_image(const cv::Mat& rgb, ImageFormat format);
 
 // zlib level and strategy (Z_DEFAULT_STRATEGY 0, Z_FILTERED 1, Z_HUFFMAN_ONLY 2, Z_RLE 3, Z_FIXED
