@@ -15,51 +15,18 @@
 #include <opencv2/imgproc.hpp>
 
 #include "api/segmentation.h"
+#include "bench_common.h"
 #include "image/image.h"
 #include "image/mask_codec.h"
 
 namespace {
 
 using namespace bodyshape;
-using Clock = std::chrono::steady_clock;
 
-std::string cpu_name() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown CPU";
-}
+using bench::Stats;
 
-std::string git_commit() {
-  std::string out;
-  const std::string command =
-      "git -C '" BODYSHAPE_SOURCE_DIR "' rev-parse --short HEAD 2>/dev/null";
-  if (FILE* pipe = popen(command.c_str(), "r")) {
-    char buffer[64];
-    while (fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
-    pclose(pipe);
-  }
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out.empty() ? "unknown" : out;
-}
-
-struct Stats {
-  double min, median, max;  // ms
-};
-
-Stats time_ms(int runs, const std::function<void()>& work) {
-  work();  // warm-up: page faults, caches
-  std::vector<double> ms;
-  for (int i = 0; i < runs; ++i) {
-    const auto start = Clock::now();
-    work();
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  return {ms.front(), ms[ms.size() / 2], ms.back()};
-}
+// Arguments in this file's order: runs first; one uncounted warm-up (page faults, caches).
+Stats time_ms(int runs, const std::function<void()>& work) { return bench::time_ms(work, runs, 1); }
 
 void row(const char* name, double min, double median, double max, const char* unit, double ratio) {
   std::printf("%-32s %12.2f %12.2f %12.2f  %-6s %8.3f\n", name, min, median, max, unit, ratio);
@@ -95,17 +62,7 @@ cv::Mat person_mask_4000x3000() {
 }  // namespace
 
 int main() {
-  const std::time_t now = std::time(nullptr);
-  char date[32];
-  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M", std::localtime(&now));
-#ifdef NDEBUG
-  const char* build = "Release (NDEBUG)";
-#else
-  const char* build = "Debug (asserts on)";
-#endif
-  std::printf("# bench_segmentation | CPU: %s | threads: 1 | build: %s | commit: %s | %s\n",
-              cpu_name().c_str(), build, git_commit().c_str(), date);
-  std::printf("%-32s %12s %12s %12s  %-6s %8s\n", "name", "min", "median", "max", "unit", "ratio");
+  bench::print_header("bench_segmentation: segmentation-v2 answer for a 4000x3000 mask", "1");
 
   const int runs = 15;
   const cv::Mat mask = person_mask_4000x3000();

@@ -24,6 +24,7 @@ set_target_properties(xnnpack::xnnpack PROPERTIES
 
 find_package(FlatBuffers REQUIRED)
 find_library(GIF_LIB gif REQUIRED)
+pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 find_package(nlohmann_json 3.11 REQUIRED)

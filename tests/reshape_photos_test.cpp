@@ -25,7 +25,7 @@ std::string label(const std::string& name, Goal goal, Gender gender) {
 
 // Full body, front-ish view, hands away from the hips: the whole width acceptance holds.
 // (Other photos: see bench/reshape.cpp's report and src/reshape/README.md for where and why
-// the measured change falls short: hands resting on the hips are frozen, folded arms.)
+// the measured change falls short: folded arms cover the waist, wide stances.)
 TEST(ReshapePhotos, WidthsChangeAsAskedWithTheGendersProfile) {
   const auto photo = load_reference_photo("man_baseball_batter");
   ASSERT_TRUE(photo);

@@ -5,6 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "image/image.h"
+#include "image/png_writer.h"
 
 namespace bodyshape::image {
 namespace {
@@ -15,8 +16,12 @@ std::vector<uint8_t> encode_with_opencv(const cv::Mat& rgb, const char* extensio
   if (rgb.empty() || (rgb.type() != CV_8UC3 && rgb.type() != CV_8UC1)) {
     throw std::invalid_argument("encode_image expects a non-empty CV_8UC3 RGB or CV_8UC1 image");
   }
-  cv::Mat bgr = rgb;
-  if (rgb.channels() == 3) cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  cv::Mat bgr;  // a new buffer: converting into a header of `rgb` would change the caller's image
+  if (rgb.channels() == 3) {
+    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  } else {
+    bgr = rgb;
+  }
   std::vector<uint8_t> encoded;
   if (!cv::imencode(extension, bgr, encoded, params)) {
     throw std::runtime_error(std::string("OpenCV could not encode ") + extension);
@@ -27,13 +32,7 @@ std::vector<uint8_t> encode_with_opencv(const cv::Mat& rgb, const char* extensio
 }  // namespace
 
 std::vector<uint8_t> encode_png(const cv::Mat& rgb, const PngSettings& settings) {
-  // Order matters in OpenCV 4.6: IMWRITE_PNG_COMPRESSION resets the strategy to the default.
-  const std::vector<int> params =
-      settings.compression_level >= 0
-          ? std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, settings.compression_level,
-                             cv::IMWRITE_PNG_STRATEGY, settings.strategy}
-          : std::vector<int>{cv::IMWRITE_PNG_STRATEGY, settings.strategy};
-  return encode_with_opencv(rgb, ".png", params);
+  return write_png(rgb, settings);
 }
 
 std::vector<uint8_t> encode_image(const cv::Mat& rgb, ImageFormat format) {

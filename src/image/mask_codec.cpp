@@ -194,7 +194,11 @@ Result<cv::Mat> mask_from_coco_rle(const CocoRle& rle) {
   const uint64_t total = static_cast<uint64_t>(rle.height) * static_cast<uint64_t>(rle.width);
   uint64_t sum = 0;
   for (uint32_t count : rle.counts) sum += count;
-  if (rle.height < 0 || rle.width < 0 || sum != total) {
+  // A 0-pixel mask would memset through a null pointer (found by fuzz/mask_codec.cpp).
+  if (rle.height <= 0 || rle.width <= 0) {
+    return make_error(ErrorCode::kInvalidArgument, "RLE size must be at least 1x1");
+  }
+  if (sum != total) {
     return make_error(ErrorCode::kInvalidArgument,
                       "RLE counts add up to " + std::to_string(sum) +
                           ", not height*width = " + std::to_string(total));
@@ -213,8 +217,15 @@ Result<cv::Mat> mask_from_coco_rle(const CocoRle& rle) {
 }
 
 Result<cv::Mat> mask_from_png(std::span<const uint8_t> png) {
+  // imdecode throws on an empty buffer (found by fuzz/mask_codec.cpp) and may on other input.
+  if (png.empty()) return make_error(ErrorCode::kBadImage, "not a PNG mask (no bytes)");
   const cv::Mat encoded(1, static_cast<int>(png.size()), CV_8UC1, const_cast<uint8_t*>(png.data()));
-  cv::Mat grey = cv::imdecode(encoded, cv::IMREAD_GRAYSCALE);
+  cv::Mat grey;
+  try {
+    grey = cv::imdecode(encoded, cv::IMREAD_GRAYSCALE);
+  } catch (const cv::Exception&) {
+    grey.release();
+  }
   if (grey.empty()) return make_error(ErrorCode::kBadImage, "not a PNG mask");
   cv::Mat mask;
   cv::threshold(grey, mask, 127, 1, cv::THRESH_BINARY);

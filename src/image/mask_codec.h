@@ -44,7 +44,7 @@ std::vector<uint8_t> mask_to_png(const cv::Mat& mask);
 // Decoders, for tests and clients written in C++: CV_8UC1 0/1 masks.
 // kInvalidArgument when the text is not [[0|1,...],...] with rows of equal, non-zero length.
 Result<cv::Mat> mask_from_rows_json(std::string_view json);
-// kInvalidArgument when the counts do not add up to height * width.
+// kInvalidArgument when height or width is below 1 or the counts do not add up to height * width.
 Result<cv::Mat> mask_from_coco_rle(const CocoRle& rle);
 // kBadImage when the bytes are not a greyscale PNG.
 Result<cv::Mat> mask_from_png(std::span<const uint8_t> png);

@@ -130,17 +130,17 @@ BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size) {
     const float radius = std::max(1.5f * half_diagonal, 0.25f * scale);
     model.frozen.push_back({0.5f * (lo + hi), radius, std::max(0.5f * radius, 0.1f * scale)});
   }
-  auto freeze_group = [&](const int* indices, int count, float margin) {
+  auto freeze_group = [&](const int* indices, int count, float margin, bool rides_along) {
     cv::Point2f center(0, 0);
     for (int i = 0; i < count; ++i) center += body.px[indices[i]];
     center *= 1.f / static_cast<float>(count);
     float radius = 0;
     for (int i = 0; i < count; ++i) radius = std::max(radius, distance(center, body.px[indices[i]]));
-    model.frozen.push_back({center, 1.3f * radius + margin * scale, 0.15f * scale});
+    model.frozen.push_back({center, 1.3f * radius + margin * scale, 0.15f * scale, rides_along});
   };
   for (int side = 0; side < 2; ++side) {
-    freeze_group(kHand[side], 4, 0.05f);
-    freeze_group(kFoot[side], 3, 0.05f);
+    freeze_group(kHand[side], 4, 0.05f, true);
+    freeze_group(kFoot[side], 3, 0.05f, false);
   }
   return model;
 }
@@ -162,11 +162,12 @@ CrossSection measure_cross_section(const Segment& segment, float t, const cv::Ma
   for (int side = 0; side < 2; ++side) {
     const cv::Point2f step = side == 0 ? -normal : normal;
     float cap = segment.cap_px;
+    bool partner_cap = false;
     if (segment.has_partner) {
       const cv::Point2f partner =
           segment.partner_start + t * (segment.partner_end - segment.partner_start);
       const float toward = (partner - origin).dot(step);
-      if (toward > 0) cap = std::min(cap, 0.5f * toward);
+      if (toward > 0 && 0.5f * toward < cap) cap = 0.5f * toward, partner_cap = true;
     }
     float extent = cap;
     bool contour = false;
@@ -189,6 +190,7 @@ CrossSection measure_cross_section(const Segment& segment, float t, const cv::Ma
     }
     section.extent[side] = extent;
     section.contour[side] = contour;
+    section.at_partner[side] = !contour && partner_cap && extent >= cap - 1.f;
     float gap = gap_search;
     if (contour) {
       for (float r = std::ceil(extent) + 1.f; r <= extent + gap_search; r += 1.f) {

@@ -47,6 +47,9 @@ struct Freeze {
   cv::Point2f center;
   float radius_px = 0;  // no change inside
   float fade_px = 0;    // then back to full change over this distance
+  // Hands: not deformed, but translated rigidly with the body around them (a hand resting on the
+  // hip moves with the hip's contour instead of pinning it). Face and feet: not moved at all.
+  bool rides_along = false;
 };
 
 struct BodyModel {
@@ -64,6 +67,7 @@ struct CrossSection {
   bool valid = false;            // axis point inside the image and on the body
   std::array<float, 2> extent{};  // distance from the axis to the contour, side 0 = -normal
   std::array<bool, 2> contour{};  // false: the search stopped (cap, image border, partner)
+  std::array<bool, 2> at_partner{};  // the search stopped half-way to the other thigh
   std::array<float, 2> gap{};     // free space beyond the contour before the next body part
 };
 

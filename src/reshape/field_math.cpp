@@ -43,8 +43,8 @@ float min_jacobian(const cv::Mat& dx, const cv::Mat& dy, cv::Size2f cell, cv::Ma
   return result;
 }
 
-float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, cv::Size2f cell,
-                           float target) {
+float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, const cv::Mat& rigid_dx,
+                           const cv::Mat& rigid_dy, cv::Size2f cell, float target) {
   if (dx.rows < 2 || dx.cols < 2) return 1.f;
   cv::Mat per_cell;
   for (int attempt = 0; attempt < 12; ++attempt) {
@@ -57,12 +57,14 @@ float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, cv::Si
     cv::Mat weight;
     node_bad.convertTo(weight, CV_32F, 1.0 / 255.0);
     cv::GaussianBlur(weight, weight, cv::Size(5, 5), 1.0);
+    dx -= rigid_dx;  // the free part; the hands' translation is added back unchanged
+    dy -= rigid_dy;
     cv::Mat dx_smooth, dy_smooth;
     cv::GaussianBlur(dx, dx_smooth, cv::Size(7, 7), 1.5, 1.5, cv::BORDER_REPLICATE);
     cv::GaussianBlur(dy, dy_smooth, cv::Size(7, 7), 1.5, 1.5, cv::BORDER_REPLICATE);
     const cv::Mat rest = 1.f - weight;
-    dx = (dx.mul(rest) + dx_smooth.mul(weight)).mul(keep);
-    dy = (dy.mul(rest) + dy_smooth.mul(weight)).mul(keep);
+    dx = (dx.mul(rest) + dx_smooth.mul(weight)).mul(keep) + rigid_dx;
+    dy = (dy.mul(rest) + dy_smooth.mul(weight)).mul(keep) + rigid_dy;
   }
   float result = min_jacobian(dx, dy, cell);
   if (result >= target) return result;

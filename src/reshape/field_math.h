@@ -21,10 +21,11 @@ float sample_grid(const cv::Mat& grid, cv::Point2f p, cv::Size2f cell);
 // upsampling sees them). Optionally writes the per-cell minimum (grid size - 1).
 float min_jacobian(const cv::Mat& dx, const cv::Mat& dy, cv::Size2f cell, cv::Mat* per_cell = nullptr);
 
-// Where det < target: smooth the field locally (then reapply `keep`, the freeze weights), and as
-// a last resort scale the whole field down. Returns the final minimum determinant.
-float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, cv::Size2f cell,
-                           float target);
+// Where det < target: smooth the field locally (then reapply the freeze: d * keep + rigid, where
+// rigid is the hands' translation), and as a last resort scale the whole field down. Returns the
+// final minimum determinant.
+float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, const cv::Mat& rigid_dx,
+                           const cv::Mat& rigid_dy, cv::Size2f cell, float target);
 
 // Full-resolution bounding box of the pixels the field moves.
 cv::Rect moved_region(const cv::Mat& dx, const cv::Mat& dy, cv::Size2f cell, cv::Size image_size);

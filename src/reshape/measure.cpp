@@ -19,6 +19,12 @@ BodyWidths measure_widths(const BodyLandmarks& body, const cv::Mat& person_mask)
     auto width_at = [&](float t) -> std::optional<float> {
       const CrossSection section = measure_cross_section(segment, t, mask_u8);
       if (!section.valid) return std::nullopt;
+      // A width is a width only between two edges of the body: the contour on both sides, or,
+      // between touching legs, the split half-way to the other leg. A search that ran into its
+      // cap or the image border measured something else (a raised arm, a cut-off body).
+      for (int side = 0; side < 2; ++side) {
+        if (!section.contour[side] && !section.at_partner[side]) return std::nullopt;
+      }
       return section.extent[0] + section.extent[1];
     };
     if (segment.kind == SegmentKind::kTorso && hips_visible) {

@@ -85,6 +85,10 @@ float ownership(SegmentKind kind, float t) {
   }
 }
 
+bool carried_by_torso(SegmentKind kind) {
+  return kind == SegmentKind::kUpperArm || kind == SegmentKind::kForearm;
+}
+
 // One cross-section's plan: source extents and the outward shift of each contour (negative =
 // inward), both in pixels.
 struct Station {
@@ -193,15 +197,13 @@ float source_offset(float s, const Station& station) {
   const float a_new = std::max(0.f, a + station.shift[0]), b_new = std::max(0.f, b + station.shift[1]);
   if (s >= -a_new && s <= b_new) {
     const float core = station.core;
-    if (core > 0 && std::abs(s) <= core) return s;
-    if (core > 0) {  // tissue between the core and the contour stretches or shrinks
-      const float old_edge = s > 0 ? b : a, new_edge = s > 0 ? b_new : a_new;
-      if (new_edge - core < 1e-3f) return s;
-      const float magnitude = core + (std::abs(s) - core) * (old_edge - core) / (new_edge - core);
-      return std::copysign(magnitude, s);
-    }
-    if (a_new + b_new < 1e-3f) return s;
-    return -a + (s + a_new) * (a + b) / (a_new + b_new);
+    // Each side's tissue between the core (or the axis) and its contour stretches or shrinks on
+    // its own, so the skeleton stays put even when only one side moves.
+    if (std::abs(s) <= core) return s;
+    const float old_edge = s > 0 ? b : a, new_edge = s > 0 ? b_new : a_new;
+    if (new_edge - core < 1e-3f) return s;
+    const float magnitude = core + (std::abs(s) - core) * (old_edge - core) / (new_edge - core);
+    return std::copysign(magnitude, s);
   }
   const int side = s > 0 ? 1 : 0;
   const float shift = station.shift[side];
@@ -296,6 +298,15 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
     float length, reach_px, half_width_px;
   };
   std::vector<Axis> axes;
+  int torso = -1;
+  float torso_max_shift = 0;
+  for (size_t k = 0; k < planned.size(); ++k) {
+    if (planned[k].segment.kind != SegmentKind::kTorso) continue;
+    torso = static_cast<int>(k);
+    for (const Station& station : planned[k].stations) {
+      torso_max_shift = std::max({torso_max_shift, std::abs(station.shift[0]), std::abs(station.shift[1])});
+    }
+  }
   for (const PlannedSegment& p : planned) {
     float reach = 0;
     for (const Station& station : p.stations) {
@@ -304,11 +315,45 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
                                     (1.f + kBandPerShift) * std::abs(station.shift[side]));
       }
     }
+    if (carried_by_torso(p.segment.kind)) reach += (1.f + kBandPerShift) * torso_max_shift;
     const float half_width = std::max(1.f, p.half_width_px);
     axes.push_back({p.segment.start, p.segment.direction(), p.segment.normal(),
                     std::max(1e-3f, p.segment.length()), reach + 0.6f * half_width + 2.f,
                     half_width});
   }
+  // A segment's own backward offset at p: the cross-section's scaling and push band, faded out
+  // beyond the segment's ends.
+  auto own_offset = [&](size_t k, float t, float s) -> cv::Point2f {
+    const Axis& axis = axes[k];
+    const Segment& segment = planned[k].segment;
+    const float outside_px =
+        std::max({0.f, (segment.t_first - t) * axis.length, (t - segment.t_last) * axis.length});
+    const float fade = 1.f - smoothstep01(outside_px / (0.6f * axis.half_width_px + 1.f));
+    if (fade <= 0.f) return {0, 0};
+    return (source_offset(s, station_at(planned[k], t)) - s) * fade * axis.normal;
+  };
+  // An arm lying against or across the torso (hands on hips, folded arms) moves with the torso
+  // under it: the torso's offset at the arm's axis, carried rigidly across the arm and returned
+  // to zero beyond the arm's contour over a push band (slope <= 1 / kBandPerShift).
+  auto carry = [&](size_t k, float t, float s) -> cv::Point2f {
+    if (torso < 0 || !carried_by_torso(planned[k].segment.kind)) return {0, 0};
+    const Axis& axis = axes[k];
+    const cv::Point2f on_axis = axis.start + std::clamp(t, 0.f, 1.f) * axis.length * axis.direction;
+    const Axis& body = axes[static_cast<size_t>(torso)];
+    const float body_t = (on_axis - body.start).dot(body.direction) / body.length;
+    const float body_s = (on_axis - body.start).dot(body.normal);
+    const cv::Point2f moved = own_offset(static_cast<size_t>(torso), body_t, body_s);
+    const float magnitude = static_cast<float>(cv::norm(moved));
+    if (magnitude < 1e-3f) return {0, 0};
+    // The band starts at the arm's moved edge (as the torso's push band does), so slimming
+    // stretches background only 0.5 x the move beyond the old outline.
+    const Station station = station_at(planned[k], t);
+    const cv::Point2f side_normal = s > 0 ? axis.normal : -axis.normal;
+    const float new_edge = station.extent[s > 0 ? 1 : 0] - moved.dot(side_normal);
+    const float beyond = std::max(std::abs(s) - new_edge,
+                                  std::max({0.f, -t, t - 1.f}) * axis.length);  // past the ends
+    return moved * std::clamp(1.f - beyond / (kBandPerShift * magnitude + 1.f), 0.f, 1.f);
+  };
   cv::parallel_for_(cv::Range(0, grid.height), [&](const cv::Range& rows) {
     std::vector<float> distances(planned.size()), along(planned.size());
     for (int j = rows.start; j < rows.end; ++j) {
@@ -332,19 +377,12 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
         for (size_t k = 0; k < planned.size(); ++k) {
           const float softmin = kBlendSharpness * (distances[k] - nearest);
           if (softmin > 9.f) continue;
-          const Axis& axis = axes[k];
-          const Segment& segment = planned[k].segment;
           const float t = along[k];
-          const float weight = std::exp(-softmin) * ownership(segment.kind, t);
+          const float weight = std::exp(-softmin) * ownership(planned[k].segment.kind, t);
           if (weight < 1e-4f) continue;
           weight_sum += weight;
-          const float outside_px = std::max(
-              {0.f, (segment.t_first - t) * axis.length, (t - segment.t_last) * axis.length});
-          const float fade = 1.f - smoothstep01(outside_px / (0.6f * axis.half_width_px + 1.f));
-          if (fade <= 0.f) continue;
-          const float s = (p - axis.start).dot(axis.normal);
-          const float offset = (source_offset(s, station_at(planned[k], t)) - s) * fade;
-          sum += weight * offset * axis.normal;
+          const float s = (p - axes[k].start).dot(axes[k].normal);
+          sum += weight * (own_offset(k, t, s) + carry(k, t, s));
         }
         if (weight_sum > 0) {
           dx.at<float>(j, i) = sum.x / weight_sum;
@@ -354,28 +392,49 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
     }
   });
 
-  // Smooth (sigma = 1 node), then freeze face/hands/feet and the image border.
+  // Smooth (sigma = 1 node); then face and feet are frozen, hands translated rigidly by the
+  // body's motion under their centre, and the image border held.
   cv::GaussianBlur(dx, dx, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
   cv::GaussianBlur(dy, dy, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
+  std::vector<cv::Point2f> translation(model.frozen.size(), {0, 0});
+  for (size_t k = 0; k < model.frozen.size(); ++k) {
+    const cv::Point2f center = model.frozen[k].center;
+    if (!model.frozen[k].rides_along || center.x < 0 || center.y < 0 ||
+        center.x > static_cast<float>(image_size.width - 1) ||
+        center.y > static_cast<float>(image_size.height - 1)) {
+      continue;
+    }
+    translation[k] = {sample_grid(dx, center, field.cell_px), sample_grid(dy, center, field.cell_px)};
+  }
   const float border_px = 3.f * std::max(field.cell_px.width, field.cell_px.height);
-  cv::Mat keep_map(grid, CV_32F);
+  cv::Mat keep_map(grid, CV_32F), rigid_dx(grid, CV_32F), rigid_dy(grid, CV_32F);
   for (int j = 0; j < grid.height; ++j) {
     for (int i = 0; i < grid.width; ++i) {
       const cv::Point2f p = grid_to_pixel(i, j, field.cell_px);
-      float keep = 1.f;
-      for (const Freeze& frozen : model.frozen) {
+      float keep = 1.f, covered_sum = 0.f;
+      cv::Point2f rigid_sum(0, 0);
+      for (size_t k = 0; k < model.frozen.size(); ++k) {
+        const Freeze& frozen = model.frozen[k];
         const float beyond = static_cast<float>(cv::norm(p - frozen.center)) - frozen.radius_px;
-        keep = std::min(keep, smoothstep01(beyond / std::max(1.f, frozen.fade_px)));
+        const float covered = 1.f - smoothstep01(beyond / std::max(1.f, frozen.fade_px));
+        keep = std::min(keep, 1.f - covered);
+        covered_sum += covered;
+        rigid_sum += covered * translation[k];
       }
+      const cv::Point2f rigid = covered_sum > 0 ? rigid_sum / covered_sum : cv::Point2f(0, 0);
       const float to_border = std::min({p.x, p.y, static_cast<float>(image_size.width - 1) - p.x,
                                         static_cast<float>(image_size.height - 1) - p.y});
-      keep_map.at<float>(j, i) = keep * smoothstep01(to_border / border_px);
+      const float border = smoothstep01(to_border / border_px);
+      keep_map.at<float>(j, i) = keep * border;
+      rigid_dx.at<float>(j, i) = (1.f - keep) * border * rigid.x;
+      rigid_dy.at<float>(j, i) = (1.f - keep) * border * rigid.y;
     }
   }
-  dx = dx.mul(keep_map);
-  dy = dy.mul(keep_map);
+  dx = dx.mul(keep_map) + rigid_dx;
+  dy = dy.mul(keep_map) + rigid_dy;
 
-  field.min_jacobian = enforce_min_jacobian(dx, dy, keep_map, field.cell_px, kMinJacobian);
+  field.min_jacobian =
+      enforce_min_jacobian(dx, dy, keep_map, rigid_dx, rigid_dy, field.cell_px, kMinJacobian);
   field.dx = dx;
   field.dy = dy;
   field.roi = moved_region(dx, dy, field.cell_px, image_size);

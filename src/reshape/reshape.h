@@ -12,7 +12,7 @@
 //     for cross-sections along each segment, the body's left/right contour from the mask,
 //     measured perpendicular to the segment.
 //  2. gains: one table of per-region width changes by goal and gender (gains.h), scaled by
-//     intensity; joints, wrists and ankles taper, hands/feet/face are frozen.
+//     intensity; joints, wrists and ankles taper; face and feet are frozen, hands move rigidly.
 //  3. plan: a backward displacement field on a coarse grid (~1/8 size): inside the body the
 //     cross-section is scaled about the skeleton (skeleton stays put), outside it a narrow linear
 //     push band returns the field to zero; then smoothed, frozen regions and the image border
@@ -83,7 +83,9 @@ cv::Mat render_reshape(const cv::Mat& rgb, const WarpField& field);
 cv::Mat warp_mask(const cv::Mat& mask, const WarpField& field);
 
 // Body widths in pixels from a mask, perpendicular to the torso / thigh axis, at the waist, the
-// hips and mid-thigh (mean of the visible thighs). nullopt where that part is not visible.
+// hips and mid-thigh (mean of the visible thighs). nullopt where that part is not visible or
+// not bounded by the body's contour on both sides (touching legs: the split half-way between them
+// counts as a bound); such a width is not measurable.
 struct BodyWidths {
   std::optional<float> waist_px, hips_px, thigh_px;
 };

@@ -58,6 +58,13 @@ const std::vector<std::pair<std::string, Setter>>& setters() {
       {"s3_timeout_ms", int_setter(&Config::s3_timeout_ms)},
       {"max_object_bytes", int_setter(&Config::max_object_bytes)},
       {"segmentation_auth", string_setter(&Config::segmentation_auth)},
+      {"rate_limit_per_ip", int_setter(&Config::rate_limit_per_ip)},
+      {"rate_limit_per_ip_burst", int_setter(&Config::rate_limit_per_ip_burst)},
+      {"rate_limit_per_account", int_setter(&Config::rate_limit_per_account)},
+      {"rate_limit_per_account_burst", int_setter(&Config::rate_limit_per_account_burst)},
+      {"auth_lockout_failures", int_setter(&Config::auth_lockout_failures)},
+      {"auth_lockout_s", int_setter(&Config::auth_lockout_s)},
+      {"client_address_header", string_setter(&Config::client_address_header)},
   };
   return table;
 }
@@ -199,6 +206,19 @@ Status validate(const Config& config) {
               "max_object_bytes must be between 1 KiB and 4 GiB"),
       require(config.segmentation_auth == "off" || config.segmentation_auth == "keys",
               "segmentation_auth must be off or keys"),
+      require(config.rate_limit_per_ip >= 0 && config.rate_limit_per_ip <= 1'000'000,
+              "rate_limit_per_ip must be 0..1000000 requests per minute (0 = off)"),
+      require(config.rate_limit_per_ip_burst >= 1 && config.rate_limit_per_ip_burst <= 1'000'000,
+              "rate_limit_per_ip_burst must be 1..1000000"),
+      require(config.rate_limit_per_account >= 0 && config.rate_limit_per_account <= 1'000'000,
+              "rate_limit_per_account must be 0..1000000 requests per minute (0 = off)"),
+      require(config.rate_limit_per_account_burst >= 1 &&
+                  config.rate_limit_per_account_burst <= 1'000'000,
+              "rate_limit_per_account_burst must be 1..1000000"),
+      require(config.auth_lockout_failures >= 0 && config.auth_lockout_failures <= 1'000'000,
+              "auth_lockout_failures must be 0..1000000 (0 = off)"),
+      require(config.auth_lockout_s >= 1 && config.auth_lockout_s <= 86'400,
+              "auth_lockout_s must be 1..86400"),
   };
   for (const Status& check : checks) {
     if (!check) {

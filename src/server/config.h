@@ -39,6 +39,17 @@ struct Config {
   int s3_timeout_ms = 10'000;        // per attempt (2 retries on 5xx/timeouts)
   int64_t max_object_bytes = 32LL << 20;  // an imgSrc object larger than this is refused
   std::string segmentation_auth = "off";  // off (the contract names none) | keys (as future-shape)
+  // Abuse limits (server/rate_limit.h; SECURITY.md has the reasoning). 0 = off. Refusals are 429.
+  int rate_limit_per_ip = 600;           // POST requests per minute from one client address
+  int rate_limit_per_ip_burst = 300;     // ... of which at once after an idle spell
+  int rate_limit_per_account = 300;      // authenticated requests per minute for one account
+  int rate_limit_per_account_burst = 150;
+  int auth_lockout_failures = 20;        // this many failed authentications from one address
+  int auth_lockout_s = 300;              // within this many seconds lock it out as long
+  // "" = the client address is the TCP peer. Behind a reverse proxy name the header it sets
+  // (e.g. X-Forwarded-For; its last item is used): otherwise every client shares the proxy's
+  // address, and its limits. Never set it without such a proxy: clients could forge it.
+  std::string client_address_header;
 };
 
 // One setting as the user names it (snake_case) with its string value from any source.

@@ -43,11 +43,46 @@ void send(const httplib::Request& request, httplib::Response& response, api::Rep
   response.set_content(reply.body, "application/json");
 }
 
+// The peer address, or the last item of the configured forwarding header (the one the nearest
+// proxy appended; earlier items are whatever the client sent).
+std::string client_address(const httplib::Request& request, const std::string& header) {
+  if (header.empty() || !request.has_header(header)) return request.remote_addr;
+  std::string value = request.get_header_value(header);
+  if (const size_t comma = value.rfind(','); comma != std::string::npos) value.erase(0, comma + 1);
+  const size_t begin = value.find_first_not_of(" \t");
+  const size_t end = value.find_last_not_of(" \t");
+  if (begin == std::string::npos) return request.remote_addr;
+  return value.substr(begin, end - begin + 1);
+}
+
 }  // namespace
 
 HttpServer::HttpServer(const Config& config, Routes routes)
-    : config_(config), routes_(std::move(routes)), http_(std::make_unique<httplib::Server>()) {
+    : config_(config),
+      routes_(std::move(routes)),
+      per_ip_({.per_minute = static_cast<double>(config.rate_limit_per_ip),
+               .burst = static_cast<double>(config.rate_limit_per_ip_burst)}),
+      auth_lockout_({.failures = config.auth_lockout_failures,
+                     .window = std::chrono::seconds(config.auth_lockout_s),
+                     .lockout = std::chrono::seconds(config.auth_lockout_s)}),
+      http_(std::make_unique<httplib::Server>()) {
   install_routes();
+}
+
+api::Reply HttpServer::admit_and_handle(RouteShape shape, const std::string& client_address,
+                                        std::string_view body,
+                                        const std::function<api::Reply(std::string_view)>& route) {
+  const Clock::time_point now = Clock::now();
+  // The lockout first, so a locked-out address does not spend its rate-limit tokens.
+  if (Admission locked = auth_lockout_.check(client_address, now); !locked.allowed) {
+    return rate_limited_reply(shape, locked, "too many failed authentications from this address");
+  }
+  if (Admission admitted = per_ip_.admit(client_address, now); !admitted.allowed) {
+    return rate_limited_reply(shape, admitted, "too many requests from this address");
+  }
+  api::Reply reply = route(body);
+  if (reply.status == 401) auth_lockout_.record_failure(client_address, Clock::now());
+  return reply;
 }
 
 HttpServer::~HttpServer() = default;
@@ -120,13 +155,23 @@ void HttpServer::install_routes() {
   if (routes_.future_shape) {
     http.Post("/api/analysis-future-shape",
               [this](const httplib::Request& request, httplib::Response& response) {
-                send(request, response, routes_.future_shape(request.body), false);
+                send(request, response,
+                     admit_and_handle(RouteShape::kFutureShape,
+                                      client_address(request, config_.client_address_header),
+                                      request.body,
+                                      routes_.future_shape),
+                     false);
               });
   }
   if (routes_.segmentation) {
     http.Post("/analyze/segmentation-v2",
               [this](const httplib::Request& request, httplib::Response& response) {
-                send(request, response, routes_.segmentation(request.body), true);
+                send(request, response,
+                     admit_and_handle(RouteShape::kSegmentation,
+                                      client_address(request, config_.client_address_header),
+                                      request.body,
+                                      routes_.segmentation),
+                     true);
               });
   }
 }

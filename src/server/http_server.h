@@ -1,4 +1,5 @@
-// The HTTP edge: routing, body limit, request ids, one log line per request, graceful stop.
+// The HTTP edge: routing, body limit, per-address rate limit and auth-failure lockout
+// (server/rate_limit.h), request ids, one log line per request, graceful stop.
 // Nothing outside src/server knows HTTP; the endpoints are plain functions in src/api.
 //
 //   HttpServer server(config, routes);
@@ -12,6 +13,7 @@
 
 #include "api/reply.h"
 #include "server/config.h"
+#include "server/rate_limit.h"
 
 namespace httplib {
 class Server;
@@ -37,9 +39,15 @@ class HttpServer {
 
  private:
   void install_routes();
+  // Per-address lockout and rate limit, then the route; a 401 counts toward the lockout.
+  api::Reply admit_and_handle(RouteShape shape, const std::string& client_address,
+                              std::string_view body,
+                              const std::function<api::Reply(std::string_view)>& route);
 
   Config config_;
   Routes routes_;
+  TokenBucketLimiter per_ip_;
+  AuthFailureLockout auth_lockout_;
   std::unique_ptr<httplib::Server> http_;
 };
 

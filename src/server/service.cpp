@@ -5,14 +5,18 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include <opencv2/imgproc.hpp>
 
 #include "api/future_shape.h"
+#include "api/json_request.h"
 #include "api/segmentation.h"
 #include "common/log.h"
 #include "server/http_server.h"
+#include "server/rate_limit.h"
 #include "storage/account_store.h"
 #include "storage/object_store.h"
 
@@ -33,6 +37,39 @@ person::LandmarkModel landmark_model(const Config& config) {
   if (config.landmark_model == "lite") return person::LandmarkModel::kLite;
   if (config.landmark_model == "heavy") return person::LandmarkModel::kHeavy;
   return person::LandmarkModel::kFull;
+}
+
+// The account a request's keys authenticate as, or nullopt (no keys, wrong keys, body not JSON:
+// the endpoint itself answers those).
+std::optional<std::string> authenticated_account(storage::AccountStore& accounts,
+                                                 std::string_view body) {
+  Result<api::JsonRequest> request = api::JsonRequest::parse(body);
+  if (!request) return std::nullopt;
+  Result<std::string> email = request->required_string("Email");
+  Result<std::string> user_key = request->required_string("UserKey");
+  Result<std::string> api_key = request->required_string("APIKey");
+  if (!email || !user_key || !api_key) return std::nullopt;
+  if (!accounts.authenticate(*email, *user_key, *api_key)) return std::nullopt;
+  Result<std::string> normalized = storage::normalize_email(*email);
+  if (!normalized) return std::nullopt;
+  return std::move(normalized).value();
+}
+
+// The per-account limit counts only requests whose keys authenticate, so nobody can spend another
+// account's budget by naming its e-mail. (The endpoint authenticates again: one more indexed
+// lookup and HMAC, ~10 us, against ~1 ms to parse the body and far more to run the models.)
+using Route = std::function<api::Reply(std::string_view)>;
+Route with_account_limit(TokenBucketLimiter& limiter, storage::AccountStore& accounts,
+                         RouteShape shape, Route route) {
+  if (!limiter.enabled()) return route;
+  return [&limiter, &accounts, shape, route = std::move(route)](std::string_view body) {
+    if (std::optional<std::string> account = authenticated_account(accounts, body)) {
+      if (Admission admitted = limiter.admit(*account, Clock::now()); !admitted.allowed) {
+        return rate_limited_reply(shape, admitted, "too many requests for this account");
+      }
+    }
+    return route(body);
+  };
 }
 
 }  // namespace
@@ -147,13 +184,20 @@ int run_service(const Config& config) {
        },
        .accounts = config.segmentation_auth == "keys" ? &account_store : nullptr});
 
+  TokenBucketLimiter per_account({.per_minute = static_cast<double>(config.rate_limit_per_account),
+                                  .burst = static_cast<double>(config.rate_limit_per_account_burst)});
   Routes routes;
-  routes.future_shape = [&future_shape](std::string_view body) {
-    return future_shape.handle(body);
-  };
-  routes.segmentation = [&segmentation](std::string_view body) {
+  routes.future_shape = with_account_limit(
+      per_account, account_store, RouteShape::kFutureShape,
+      [&future_shape](std::string_view body) { return future_shape.handle(body); });
+  const Route segmentation_route = [&segmentation](std::string_view body) {
     return segmentation.handle(body);
   };
+  routes.segmentation =
+      config.segmentation_auth == "keys"
+          ? with_account_limit(per_account, account_store, RouteShape::kSegmentation,
+                               segmentation_route)
+          : segmentation_route;
   routes.ready = [&account_store](std::string* why_not) {
     if (Status db = account_store.ping(); !db) {
       *why_not = "database unavailable";

@@ -1,0 +1,137 @@
+#include "server/rate_limit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace bodyshape::server {
+namespace {
+
+int whole_seconds_at_least_one(double seconds) {
+  return std::max(1, static_cast<int>(std::ceil(seconds)));
+}
+
+// Drops the longest-idle half of a table that is still full after dropping stale entries.
+template <class Map, class LastSeen>
+void drop_oldest_half(Map& map, LastSeen last_seen) {
+  std::vector<Clock::time_point> times;
+  times.reserve(map.size());
+  for (const auto& [key, value] : map) times.push_back(last_seen(value));
+  auto middle = times.begin() + static_cast<std::ptrdiff_t>(times.size() / 2);
+  std::nth_element(times.begin(), middle, times.end());
+  const Clock::time_point cutoff = *middle;
+  std::erase_if(map, [&](const auto& entry) { return last_seen(entry.second) < cutoff; });
+}
+
+}  // namespace
+
+void TokenBucketLimiter::refill(Bucket& bucket, Clock::time_point now) const {
+  const double elapsed_s = std::chrono::duration<double>(now - bucket.updated).count();
+  if (elapsed_s <= 0) return;
+  bucket.tokens = std::min(options_.burst, bucket.tokens + elapsed_s * options_.per_minute / 60.0);
+  bucket.updated = now;
+}
+
+void TokenBucketLimiter::make_room(Clock::time_point now) {
+  std::erase_if(buckets_, [&](const auto& entry) {
+    Bucket bucket = entry.second;
+    refill(bucket, now);
+    return bucket.tokens >= options_.burst;  // full = the same as never seen
+  });
+  if (buckets_.size() >= options_.max_keys) {
+    drop_oldest_half(buckets_, [](const Bucket& bucket) { return bucket.updated; });
+  }
+}
+
+Admission TokenBucketLimiter::admit(std::string_view key, Clock::time_point now) {
+  if (!enabled()) return {};
+  std::lock_guard lock(mutex_);
+  auto found = buckets_.find(std::string(key));
+  if (found == buckets_.end()) {
+    if (buckets_.size() >= options_.max_keys) make_room(now);
+    found = buckets_.emplace(std::string(key), Bucket{options_.burst, now}).first;
+  }
+  Bucket& bucket = found->second;
+  refill(bucket, now);
+  if (bucket.tokens >= 1.0) {
+    bucket.tokens -= 1.0;
+    return {};
+  }
+  const double wait_s = (1.0 - bucket.tokens) * 60.0 / options_.per_minute;
+  return {.allowed = false, .retry_after_s = whole_seconds_at_least_one(wait_s)};
+}
+
+size_t TokenBucketLimiter::tracked_keys() const {
+  std::lock_guard lock(mutex_);
+  return buckets_.size();
+}
+
+bool AuthFailureLockout::stale(const Record& record, Clock::time_point now) const {
+  return now >= record.locked_until && now - record.window_start >= options_.window;
+}
+
+void AuthFailureLockout::make_room(Clock::time_point now) {
+  std::erase_if(records_, [&](const auto& entry) { return stale(entry.second, now); });
+  if (records_.size() >= options_.max_keys) {
+    drop_oldest_half(records_, [](const Record& record) {
+      return std::max(record.window_start, record.locked_until);
+    });
+  }
+}
+
+Admission AuthFailureLockout::check(std::string_view key, Clock::time_point now) const {
+  if (!enabled()) return {};
+  std::lock_guard lock(mutex_);
+  const auto found = records_.find(std::string(key));
+  if (found == records_.end() || now >= found->second.locked_until) return {};
+  const double wait_s = std::chrono::duration<double>(found->second.locked_until - now).count();
+  return {.allowed = false, .retry_after_s = whole_seconds_at_least_one(wait_s)};
+}
+
+void AuthFailureLockout::record_failure(std::string_view key, Clock::time_point now) {
+  if (!enabled()) return;
+  std::lock_guard lock(mutex_);
+  auto found = records_.find(std::string(key));
+  if (found == records_.end()) {
+    if (records_.size() >= options_.max_keys) make_room(now);
+    found = records_
+                .emplace(std::string(key),
+                         Record{.failures = 0, .window_start = now, .locked_until = {}})
+                .first;
+  }
+  Record& record = found->second;
+  if (now - record.window_start >= options_.window) {
+    record.failures = 0;
+    record.window_start = now;
+  }
+  if (++record.failures >= options_.failures) {
+    record.locked_until = now + options_.lockout;
+    record.failures = 0;
+    record.window_start = now;
+  }
+}
+
+size_t AuthFailureLockout::tracked_keys() const {
+  std::lock_guard lock(mutex_);
+  return records_.size();
+}
+
+api::Reply rate_limited_reply(RouteShape shape, const Admission& refused, std::string_view why) {
+  constexpr const char* kMessage = "rate limit exceeded";
+  nlohmann::json body;
+  if (shape == RouteShape::kFutureShape) {
+    body = {{"state", false}, {"message", kMessage}, {"detail", why}};
+  } else {
+    body = {{"state", -1},
+            {"message", kMessage},
+            {"errors", why},
+            {"data", {{"code", "rate_limited"}, {"detail", why}}}};
+  }
+  return {.status = 429,
+          .body = body.dump(),
+          .retry_after = std::to_string(std::max(1, refused.retry_after_s))};
+}
+
+}  // namespace bodyshape::server

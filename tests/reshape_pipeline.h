@@ -1,0 +1,119 @@
+// The acceptance, measured the way a user sees it: the person pipeline (src/person) finds
+// the body on the input, reshape changes it, and the pipeline runs AGAIN on the output; widths,
+// landmarks and untouched regions are compared between the two runs. Shared by
+// tests/reshape_acceptance_test.cpp and bench/reshape.cpp (header-only, no build change).
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include <opencv2/core.hpp>
+
+#include "person/person.h"
+#include "reshape/reshape.h"
+#include "reshape_testdata.h"
+
+namespace bodyshape::reshape::testdata {
+
+// One person as the service sees it: the largest the pipeline finds (api::predict_future_shape).
+struct PipelineBody {
+  bool found = false;
+  BodyLandmarks body;
+  cv::Mat mask;  // CV_32F, that person's mask
+};
+
+inline BodyLandmarks to_body(const person::Person& p, cv::Size size) {
+  BodyLandmarks body;
+  for (int i = 0; i < kLandmarkCount; ++i) {
+    body.px[i] = {p.landmarks[i].x * static_cast<float>(size.width),
+                  p.landmarks[i].y * static_cast<float>(size.height)};
+    body.visibility[i] = p.landmarks[i].visibility;
+  }
+  return body;
+}
+
+// `near`: on the output, the person closest to the input's (mean distance of the torso's four
+// landmarks), so another person in the photo is never compared with ours.
+inline PipelineBody find_body(person::PoseEstimator& estimator, const cv::Mat& rgb,
+                              const BodyLandmarks* near = nullptr) {
+  PipelineBody result;
+  Result<person::PoseResult> pose = estimator.estimate(rgb, person::LandmarkModel::kFull);
+  if (!pose || pose->persons.empty()) return result;
+  const person::Person* chosen = &pose->persons.front();
+  if (near) {
+    double best = std::numeric_limits<double>::infinity();
+    for (const person::Person& p : pose->persons) {
+      const BodyLandmarks body = to_body(p, rgb.size());
+      double sum = 0;
+      for (int i : {11, 12, 23, 24}) sum += cv::norm(body.px[i] - near->px[i]);
+      if (sum < best) best = sum, chosen = &p;
+    }
+  }
+  result.found = true;
+  result.body = to_body(*chosen, rgb.size());
+  result.mask = chosen->mask;
+  return result;
+}
+
+inline cv::Mat mask_u8_of(const cv::Mat& mask) {
+  if (mask.type() == CV_8UC1) return mask;
+  cv::Mat u8;
+  mask.convertTo(u8, CV_8U, 255.0);
+  return u8;
+}
+
+// Landmarks that must stay put: the face (0-10), shoulders, hips, knees, ankles, heels, toes.
+// Elbows, wrists and hand points (13-22) may ride on a moved contour (an arm against the torso, a
+// hand on the hip); they are checked only where the field itself leaves them in place.
+inline bool limb_landmark(int i) { return i >= 13 && i <= 22; }
+inline constexpr double kRidingShift = 0.003;  // fraction of the diagonal the field moves them
+
+struct Acceptance {
+  bool found_after = false;
+  BodyWidths before, after;
+  double waist = NAN, hips = NAN, thigh = NAN;  // relative width changes; NaN = not measurable
+  double face_psnr_db = 0, background_psnr_db = 0, min_jacobian = 0;
+  double max_landmark_shift = 0;  // fraction of the diagonal, over the landmarks that must stay
+  int worst_landmark = -1;
+  bool same_size = false;
+};
+
+inline Acceptance accept(person::PoseEstimator& estimator, const cv::Mat& rgb,
+                         const PipelineBody& input, const ReshapeRequest& request,
+                         cv::Mat* output = nullptr) {
+  Acceptance a;
+  Result<WarpField> field = plan_reshape(input.body, input.mask, rgb.size(), request);
+  if (!field) return a;
+  const cv::Mat after = render_reshape(rgb, *field);
+  if (output) *output = after;
+  a.same_size = after.size() == rgb.size() && after.type() == rgb.type();
+  a.min_jacobian = field->min_jacobian;
+  cv::Mat face_region(rgb.size(), CV_8U, cv::Scalar(0));
+  face_region(face_box(input.body, rgb.size())).setTo(255);
+  a.face_psnr_db = psnr_db(rgb, after, face_region);
+  a.background_psnr_db = psnr_db(rgb, after, far_background(mask_u8_of(input.mask), 0.03));
+
+  const PipelineBody output_body = find_body(estimator, after, &input.body);
+  a.found_after = output_body.found;
+  if (!output_body.found) return a;
+  a.before = measure_widths(input.body, input.mask);
+  a.after = measure_widths(output_body.body, output_body.mask);
+  a.waist = relative_change(a.before.waist_px, a.after.waist_px);
+  a.hips = relative_change(a.before.hips_px, a.after.hips_px);
+  a.thigh = relative_change(a.before.thigh_px, a.after.thigh_px);
+
+  const double diagonal = std::hypot(rgb.cols, rgb.rows);
+  const cv::Rect image(cv::Point(0, 0), rgb.size());
+  for (int i = 0; i < kLandmarkCount; ++i) {
+    const cv::Point2f p = input.body.px[i];
+    if (input.body.visibility[i] < 0.5f || !image.contains(cv::Point(p))) continue;
+    if (limb_landmark(i) && cv::norm(field->forward(p) - p) > kRidingShift * diagonal) continue;
+    const double shift = cv::norm(output_body.body.px[i] - p) / diagonal;
+    if (shift > a.max_landmark_shift) a.max_landmark_shift = shift, a.worst_landmark = i;
+  }
+  return a;
+}
+
+}  // namespace bodyshape::reshape::testdata
