@@ -18,6 +18,10 @@
 #include "bench_common.h"
 #include "image/image.h"
 #include "image/mask_codec.h"
+#include "person/person.h"
+#include "storage/s3_object_store.h"
+#include "support/s3rver.h"
+#include "support/testdata.h"
 
 namespace {
 
@@ -57,6 +61,57 @@ cv::Mat person_mask_4000x3000() {
   cv::line(mask, {1800, 2000}, {1700, 2990}, cv::Scalar(1), 220);
   cv::line(mask, {2200, 2000}, {2300, 2990}, cv::Scalar(1), 220);
   return mask;
+}
+
+// The whole answer for a 12 MP photo read from a real S3 protocol peer (s3rver on loopback),
+// split into its steps: fetch, decode, inference (person pipeline + threshold), serialise.
+void end_to_end_from_s3() {
+  std::printf("# end to end: a 4000x3000 JPEG from s3rver (loopback), full landmark model, 1 thread\n");
+  cv::Mat photo = *image::decode_image(testing::read_bytes(
+      testing::shared_path("testdata/images/man_baseball_batter.jpg")));
+  cv::Mat rgb;
+  cv::resize(photo, rgb, cv::Size(4000, 3000), 0, 0, cv::INTER_CUBIC);
+  const std::vector<uint8_t> jpeg = image::encode_image(rgb, image::ImageFormat::kJpeg);
+
+  testing::S3rverProcess s3;
+  if (const std::string error = s3.put("photos", "big.jpg", std::string(jpeg.begin(), jpeg.end()));
+      !error.empty()) {
+    std::printf("# skipped: %s\n", error.c_str());
+    return;
+  }
+  storage::S3ObjectStore store({.endpoint = s3.endpoint(),
+                                .region = "us-east-1",
+                                .credentials = {s3.options().access_key, s3.options().secret_key, ""},
+                                .addressing = storage::S3Addressing::kPathStyle});
+  auto models = person::PoseModels::load(testing::model_path(""));
+  auto estimator = person::PoseEstimator::create(*models);
+  if (!models || !estimator) {
+    std::printf("# skipped: models not found\n");
+    return;
+  }
+  std::vector<uint8_t> fetched;
+  cv::Mat decoded, mask;
+  std::string json;
+  const int runs = 5;
+  const Stats fetch_ms = time_ms(runs, [&] { fetched = *store.get({"photos", "big.jpg"}); });
+  const Stats decode_ms = time_ms(runs, [&] { decoded = *image::decode_image(fetched); });
+  const Stats infer_ms = time_ms(runs, [&] {
+    auto pose = estimator->estimate(decoded);
+    cv::threshold(pose->mask, mask, 0.5, 1.0, cv::THRESH_BINARY);
+    mask.convertTo(mask, CV_8U);
+  });
+  const Stats serialise_ms = time_ms(runs, [&] {
+    json.clear();
+    image::append_mask_rows_json(mask, json);
+  });
+  const Stats total{fetch_ms.min + decode_ms.min + infer_ms.min + serialise_ms.min,
+                    fetch_ms.median + decode_ms.median + infer_ms.median + serialise_ms.median,
+                    fetch_ms.max + decode_ms.max + infer_ms.max + serialise_ms.max};
+  time_row("e2e 12MP: fetch from s3rver", fetch_ms, total);
+  time_row("e2e 12MP: decode JPEG", decode_ms, total);
+  time_row("e2e 12MP: inference + threshold", infer_ms, total);
+  time_row("e2e 12MP: serialise rows JSON", serialise_ms, total);
+  time_row("e2e 12MP: total (ratio 1)", total, total);
 }
 
 }  // namespace
@@ -121,5 +176,6 @@ int main() {
   size_row("size, array JSON (anchor)", json_bytes, json_bytes);
   size_row("size, COCO RLE JSON", rle_json.size(), json_bytes);
   size_row("size, PNG base64", png_base64.size(), json_bytes);
+  end_to_end_from_s3();
   return 0;
 }
