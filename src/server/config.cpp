@@ -182,7 +182,7 @@ Status validate(const Config& config) {
       require(config.threads_per_worker >= 1 && config.threads_per_worker <= 64,
               "threads_per_worker must be 1..64"),
       require(config.max_queued_requests >= 0 && config.max_queued_requests <= 100000,
-              "max_queued_requests must be 0..100000"),
+              "max_queued_requests must be 0..100000 (0 = two per worker)"),
       require(config.request_timeout_ms >= 1 && config.request_timeout_ms <= 600000,
               "request_timeout_ms must be 1..600000"),
       require(config.landmark_model == "lite" || config.landmark_model == "full" ||

@@ -26,7 +26,9 @@ struct Config {
   int http_threads = 8;          // connections served at once
   int inference_workers = 0;     // 0 = one per core
   int threads_per_worker = 1;    // XNNPACK threads inside one inference
-  int max_queued_requests = 32;  // requests waiting for a worker; more get 503 "server busy"
+  // Requests waiting for a worker; more get 503 "server busy". 0 = two per worker, so an accepted
+  // request waits for at most two others: its latency stays within ~3x an unloaded one.
+  int max_queued_requests = 0;
   int request_timeout_ms = 30000;  // longest wait for a worker before 503 "timeout"
   std::string landmark_model = "full";  // lite | full | heavy
   std::string log_format = "text";      // text | json

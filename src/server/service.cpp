@@ -103,7 +103,8 @@ Result<std::unique_ptr<WorkerPool<person::PoseEstimator>>> load_estimators(const
                               {"workers", std::to_string(workers)},
                               {"ms", std::to_string(static_cast<int>(ms))}});
   return std::make_unique<WorkerPool<person::PoseEstimator>>(
-      std::move(estimators), static_cast<size_t>(config.max_queued_requests));
+      std::move(estimators),
+      static_cast<size_t>(config.max_queued_requests > 0 ? config.max_queued_requests : 2 * workers));
 }
 
 Result<std::unique_ptr<storage::AccountStore>> open_account_store(const Config& config) {
