@@ -179,6 +179,81 @@ TEST(PersonTensor, MaskWarpBackInvertsTheCrop) {
   EXPECT_EQ(back.at<float>(130, 235), 0.0f);  // just outside the rotated square (half 60 px)
 }
 
+// Naive reference for warp_mask_to_image: per pixel, inverse map in double, bilinear with zeros
+// outside the tensor (cv::warpAffine INTER_LINEAR + BORDER_CONSTANT semantics).
+cv::Mat naive_warp_back(const cv::Mat& tensor, const RotatedRectPx& rect, cv::Size size) {
+  cv::Matx23d inv;
+  cv::invertAffineTransform(tensor_to_image(rect, tensor.cols, tensor.rows), inv);
+  auto at = [&](int x, int y) -> double {
+    return x < 0 || y < 0 || x >= tensor.cols || y >= tensor.rows ? 0.0 : tensor.at<float>(y, x);
+  };
+  cv::Mat out(size, CV_32FC1);
+  for (int y = 0; y < size.height; ++y) {
+    for (int x = 0; x < size.width; ++x) {
+      const double u = inv(0, 0) * x + inv(0, 1) * y + inv(0, 2);
+      const double v = inv(1, 0) * x + inv(1, 1) * y + inv(1, 2);
+      const int u0 = static_cast<int>(std::floor(u)), v0 = static_cast<int>(std::floor(v));
+      const double fx = u - u0, fy = v - v0;
+      const double top = at(u0, v0) + fx * (at(u0 + 1, v0) - at(u0, v0));
+      const double bottom = at(u0, v0 + 1) + fx * (at(u0 + 1, v0 + 1) - at(u0, v0 + 1));
+      out.at<float>(y, x) = static_cast<float>(top + fy * (bottom - top));
+    }
+  }
+  return out;
+}
+
+TEST(PersonTensor, MaskWarpMatchesNaiveReferenceOnAwkwardRects) {
+  // Up- and downsampled, rotated either way, partly outside the image, odd tensor sizes. Bound:
+  // float coordinates (~1e-4 tensor px) on values in [0, 1] whose neighbours differ by <= 1.
+  cv::RNG rng(7);
+  const struct {
+    cv::Size tensor, image;
+    RotatedRectPx rect;
+  } cases[] = {
+      {{256, 256}, {4000, 3000}, {2100, 1400, 3300, 3300, 0.07f}},    // 12 MP, upsampled ~13x
+      {{256, 256}, {1920, 1080}, {300, 900, 1500, 1500, -2.9f}},      // mostly outside
+      {{13, 7}, {97, 61}, {40, 30, 90, 50, 0.7f}},                    // odd sizes
+      {{256, 256}, {200, 150}, {100, 75, 120, 120, -0.4f}},           // downsampled
+      {{127, 1}, {300, 40}, {150, 20, 250, 3, 1.5707964f}},           // one tensor row, 90°
+  };
+  for (const auto& c : cases) {
+    cv::Mat tensor(c.tensor, CV_32FC1);
+    rng.fill(tensor, cv::RNG::UNIFORM, 0.0, 1.0);
+    const cv::Mat fast = warp_mask_to_image(tensor, c.rect, c.image);
+    const cv::Mat naive = naive_warp_back(tensor, c.rect, c.image);
+    // The naive one is evaluated everywhere; the fast one only inside (-1, size): compare all.
+    double max_error = cv::norm(fast, naive, cv::NORM_INF);
+    EXPECT_LT(max_error, 2e-3) << c.image << " " << c.rect.rotation;
+
+    // The other formats are the CV_32F mask thresholded / converted, exactly.
+    cv::Mat binary = zero_mask(c.image, CV_8UC1), u8 = zero_mask(c.image, CV_8UC1);
+    warp_mask_max_into(tensor, c.rect, MaskFormat::kBinary, 0.5f, binary);
+    warp_mask_max_into(tensor, c.rect, MaskFormat::kProbabilityU8, 0.5f, u8);
+    cv::Mat expected_binary, expected_u8;
+    cv::threshold(fast, expected_binary, 0.5, 1.0, cv::THRESH_BINARY);
+    expected_binary.convertTo(expected_binary, CV_8U);
+    fast.convertTo(expected_u8, CV_8U, 255.0);
+    EXPECT_EQ(cv::countNonZero(binary != expected_binary), 0) << c.image;
+    EXPECT_EQ(cv::countNonZero(u8 != expected_u8), 0) << c.image;
+  }
+}
+
+TEST(PersonTensor, MaskWarpIntoKeepsThePerPixelMax) {
+  cv::RNG rng(11);
+  cv::Mat a(256, 256, CV_32FC1), b(256, 256, CV_32FC1);
+  rng.fill(a, cv::RNG::UNIFORM, 0.0, 1.0);
+  rng.fill(b, cv::RNG::UNIFORM, 0.0, 1.0);
+  const RotatedRectPx ra{300, 200, 350, 350, 0.2f}, rb{420, 260, 300, 300, -0.3f};
+  const cv::Size size(640, 480);
+  cv::Mat expected;
+  cv::max(warp_mask_to_image(a, ra, size), warp_mask_to_image(b, rb, size), expected);
+  cv::Mat combined = zero_mask(size, CV_32FC1);
+  warp_mask_max_into(a, ra, MaskFormat::kProbability, 0.5f, combined);
+  warp_mask_max_into(b, rb, MaskFormat::kProbability, 0.5f, combined);
+  EXPECT_EQ(cv::norm(combined, expected, cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::countNonZero(zero_mask({4000, 3000}, CV_32FC1)), 0);
+}
+
 // tensors/: the landmark model outputs for the astronaut portrait.
 TEST(PersonLandmarks, StoredFullModelTensorsDecode) {
   auto path = [](const std::string& name) {

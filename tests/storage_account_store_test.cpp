@@ -1,11 +1,16 @@
 // The account store: key issuance, hashing at rest, authentication failures that all look alike,
 // revocation, the pepper file, and database failures that answer errors instead of crashing.
+// Behaviour that does not depend on the database runs against both backends (AccountStoreTest,
+// instantiated as Sqlite/... and Postgres/...); PostgreSQL's cases skip when it is not installed.
 #include "storage/account_store.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <pqxx/connection>
+#include <pqxx/nontransaction>
 
 #include <atomic>
 #include <filesystem>
@@ -15,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/postgres.h"
 #include "support/server_process.h"
 #include "support/testdata.h"
 
@@ -24,14 +30,6 @@ namespace {
 using testing::TempDir;
 
 const std::string kPepper(64, 'p');
-
-std::unique_ptr<AccountStore> open_store(const std::string& db_path,
-                                         const std::string& pepper = kPepper,
-                                         SqliteOptions options = {}) {
-  auto store = AccountStore::open_sqlite(db_path, pepper, options);
-  if (!store) ADD_FAILURE() << store.error().message;
-  return store ? std::move(store).value() : nullptr;
-}
 
 // Runs SQL on its own connection, as another process would.
 void run_sql(const std::string& db_path, const std::string& sql) {
@@ -50,19 +48,104 @@ void expect_authentication_failed(const Status& status, const std::string& why) 
   EXPECT_EQ(status.error().message, "authentication failed") << why;
 }
 
-class AccountStoreTest : public ::testing::Test {
+void expect_unavailable(const Status& status, const std::string& why) {
+  ASSERT_FALSE(status) << why;
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable) << why << ": " << status.error().message;
+}
+
+enum class Backend { kSqlite, kPostgres };
+
+std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+}
+
+// A fresh database of one backend (a file in a temporary directory, or a new database on this
+// process's PostgreSQL server), a store opened on it, and SQL behind the store's back.
+class AccountDatabaseTest : public ::testing::Test {
  protected:
+  virtual Backend backend() const = 0;
+
   void SetUp() override {
-    store_ = open_store(db_path());
+    if (backend() == Backend::kPostgres) {
+      std::string why_not;
+      postgres_ = testing::shared_postgres(&why_not);
+      if (postgres_ == nullptr) GTEST_SKIP() << why_not;
+    }
+    location_ = fresh_location();
+    store_ = open_store();
     ASSERT_NE(store_, nullptr);
   }
-  std::string db_path() const { return dir_.path() + "/accounts.db"; }
+
+  // A path or URL where no database has been opened yet.
+  std::string fresh_location() {
+    if (backend() == Backend::kPostgres) return postgres_->create_database();
+    return dir_.path() + "/accounts" + std::to_string(++locations_) + ".db";
+  }
+
+  Result<std::unique_ptr<AccountStore>> open(const std::string& location,
+                                             const std::string& pepper = kPepper) {
+    return backend() == Backend::kPostgres ? AccountStore::open_postgres(location, pepper)
+                                           : AccountStore::open_sqlite(location, pepper);
+  }
+
+  std::unique_ptr<AccountStore> open_store(const std::string& pepper = kPepper) {
+    auto store = open(location_, pepper);
+    if (!store) ADD_FAILURE() << store.error().message;
+    return store ? std::move(store).value() : nullptr;
+  }
+
+  // Runs SQL on its own connection, as another process would.
+  void run_sql(const std::string& sql) {
+    if (backend() == Backend::kSqlite) return storage::run_sql(location_, sql);
+    pqxx::connection other(location_);
+    pqxx::nontransaction statement(other);
+    statement.exec(sql);
+  }
+
+  int64_t query_int(const std::string& sql) {
+    if (backend() == Backend::kPostgres) {
+      pqxx::connection other(location_);
+      pqxx::nontransaction statement(other);
+      return statement.exec1(sql)[0].as<int64_t>();
+    }
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(location_.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* query = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &query, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_step(query), SQLITE_ROW);
+    const int64_t value = sqlite3_column_int64(query, 0);
+    sqlite3_finalize(query);
+    sqlite3_close(db);
+    return value;
+  }
 
   TempDir dir_;
+  testing::PostgresServer* postgres_ = nullptr;
+  int locations_ = 0;
+  std::string location_;  // the SQLite file or the PostgreSQL URL
   std::unique_ptr<AccountStore> store_;
 };
 
-TEST_F(AccountStoreTest, CreateListAuthenticateRevokeRoundTrip) {
+class AccountStoreTest : public AccountDatabaseTest, public ::testing::WithParamInterface<Backend> {
+ protected:
+  Backend backend() const override { return GetParam(); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, AccountStoreTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), backend_name);
+
+class SqliteAccountStoreTest : public AccountDatabaseTest {
+ protected:
+  Backend backend() const override { return Backend::kSqlite; }
+  std::string db_path() const { return location_; }
+};
+
+class PostgresAccountStoreTest : public AccountDatabaseTest {
+ protected:
+  Backend backend() const override { return Backend::kPostgres; }
+};
+
+TEST_P(AccountStoreTest, CreateListAuthenticateRevokeRoundTrip) {
   Result<IssuedKeys> keys = store_->create("ann@example.com");
   ASSERT_TRUE(keys) << keys.error().message;
   EXPECT_EQ(keys->email, "ann@example.com");
@@ -86,7 +169,7 @@ TEST_F(AccountStoreTest, CreateListAuthenticateRevokeRoundTrip) {
   EXPECT_TRUE((*listed)[0].revoked);
 }
 
-TEST_F(AccountStoreTest, EveryFailureHasTheSameCodeAndMessage) {
+TEST_P(AccountStoreTest, EveryFailureHasTheSameCodeAndMessage) {
   Result<IssuedKeys> ann = store_->create("ann@example.com");
   Result<IssuedKeys> bob = store_->create("bob@example.com");
   ASSERT_TRUE(ann && bob);
@@ -109,7 +192,7 @@ TEST_F(AccountStoreTest, EveryFailureHasTheSameCodeAndMessage) {
   EXPECT_TRUE(store_->authenticate(bob->email, bob->user_key, bob->api_key));
 }
 
-TEST_F(AccountStoreTest, EmailIsTrimmedAndLowercased) {
+TEST_P(AccountStoreTest, EmailIsTrimmedAndLowercased) {
   Result<IssuedKeys> keys = store_->create("  Ann@Example.COM \n");
   ASSERT_TRUE(keys) << keys.error().message;
   EXPECT_EQ(keys->email, "ann@example.com");
@@ -117,7 +200,7 @@ TEST_F(AccountStoreTest, EmailIsTrimmedAndLowercased) {
   EXPECT_TRUE(store_->revoke("ANN@EXAMPLE.COM"));
 }
 
-TEST_F(AccountStoreTest, MalformedEmailsAreRefused) {
+TEST_P(AccountStoreTest, MalformedEmailsAreRefused) {
   const std::string too_long = std::string(250, 'a') + "@b.cd";  // 255 chars
   for (const std::string& email :
        {std::string(""), std::string("   "), std::string("no-at-sign"), std::string("a@@b"),
@@ -133,7 +216,7 @@ TEST_F(AccountStoreTest, MalformedEmailsAreRefused) {
   EXPECT_EQ(listed->size(), 1u);
 }
 
-TEST_F(AccountStoreTest, DuplicateActiveEmailIsRefusedButRevokedOneMayReturn) {
+TEST_P(AccountStoreTest, DuplicateActiveEmailIsRefusedButRevokedOneMayReturn) {
   Result<IssuedKeys> first = store_->create("ann@example.com");
   ASSERT_TRUE(first);
   Result<IssuedKeys> duplicate = store_->create("ANN@example.com");
@@ -151,7 +234,7 @@ TEST_F(AccountStoreTest, DuplicateActiveEmailIsRefusedButRevokedOneMayReturn) {
   EXPECT_EQ(listed->size(), 2u);
 }
 
-TEST_F(AccountStoreTest, RevokeOfUnknownOrRevokedAccountIsNotFound) {
+TEST_P(AccountStoreTest, RevokeOfUnknownOrRevokedAccountIsNotFound) {
   Status unknown = store_->revoke("zed@example.com");
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
@@ -165,7 +248,7 @@ TEST_F(AccountStoreTest, RevokeOfUnknownOrRevokedAccountIsNotFound) {
   EXPECT_EQ(malformed.error().code, ErrorCode::kInvalidArgument);
 }
 
-TEST_F(AccountStoreTest, KeysAreLongUrlSafeAndDistinct) {
+TEST_P(AccountStoreTest, KeysAreLongUrlSafeAndDistinct) {
   std::vector<std::string> seen;
   for (int i = 0; i < 20; ++i) {
     Result<IssuedKeys> keys = store_->create("user" + std::to_string(i) + "@example.com");
@@ -190,7 +273,7 @@ std::string read_all_files_of(const std::string& db_path) {
   return everything;
 }
 
-TEST_F(AccountStoreTest, DatabaseFilesHoldNoPlaintextKey) {
+TEST_F(SqliteAccountStoreTest, DatabaseFilesHoldNoPlaintextKey) {
   std::vector<IssuedKeys> issued;
   for (const char* email : {"ann@example.com", "bob@example.com"}) {
     Result<IssuedKeys> keys = store_->create(email);
@@ -213,23 +296,23 @@ TEST_F(AccountStoreTest, DatabaseFilesHoldNoPlaintextKey) {
   EXPECT_NE(after_close.find("ann@example.com"), std::string::npos);  // the search itself works
 }
 
-TEST_F(AccountStoreTest, ReopenedWithSamePepperAuthenticatesWithAnotherDoesNot) {
+TEST_P(AccountStoreTest, ReopenedWithSamePepperAuthenticatesWithAnotherDoesNot) {
   Result<IssuedKeys> keys = store_->create("ann@example.com");
   ASSERT_TRUE(keys);
   store_.reset();
 
-  std::unique_ptr<AccountStore> same = open_store(db_path(), kPepper);
+  std::unique_ptr<AccountStore> same = open_store(kPepper);
   ASSERT_NE(same, nullptr);
   EXPECT_TRUE(same->authenticate("ann@example.com", keys->user_key, keys->api_key));
   same.reset();
 
-  std::unique_ptr<AccountStore> other = open_store(db_path(), std::string(64, 'q'));
+  std::unique_ptr<AccountStore> other = open_store(std::string(64, 'q'));
   ASSERT_NE(other, nullptr);
   expect_authentication_failed(
       other->authenticate("ann@example.com", keys->user_key, keys->api_key), "different pepper");
 }
 
-TEST_F(AccountStoreTest, ConcurrentAuthenticateFromEightThreads) {
+TEST_P(AccountStoreTest, ConcurrentAuthenticateFromEightThreads) {
   std::vector<IssuedKeys> accounts;
   for (int i = 0; i < 8; ++i) {
     Result<IssuedKeys> keys = store_->create("user" + std::to_string(i) + "@example.com");
@@ -265,16 +348,16 @@ TEST_F(AccountStoreTest, ConcurrentAuthenticateFromEightThreads) {
   EXPECT_EQ(unexpected.load(), 0);
 }
 
-TEST_F(AccountStoreTest, PingAnswersWhileTheDatabaseIsThere) {
+TEST_P(AccountStoreTest, PingAnswersWhileTheDatabaseIsThere) {
   EXPECT_TRUE(store_->ping());
 }
 
-TEST_F(AccountStoreTest, WriteLockHeldElsewhereIsUnavailableNotACrash) {
+TEST_F(SqliteAccountStoreTest, WriteLockHeldElsewhereIsUnavailableNotACrash) {
   Result<IssuedKeys> keys = store_->create("ann@example.com");
   ASSERT_TRUE(keys);
-  std::unique_ptr<AccountStore> impatient =
-      open_store(db_path(), kPepper, SqliteOptions{.busy_timeout_ms = 50});
-  ASSERT_NE(impatient, nullptr);
+  auto opened = AccountStore::open_sqlite(db_path(), kPepper, SqliteOptions{.busy_timeout_ms = 50});
+  ASSERT_TRUE(opened) << opened.error().message;
+  std::unique_ptr<AccountStore> impatient = std::move(opened).value();
 
   sqlite3* other = nullptr;
   ASSERT_EQ(sqlite3_open(db_path().c_str(), &other), SQLITE_OK);
@@ -292,54 +375,97 @@ TEST_F(AccountStoreTest, WriteLockHeldElsewhereIsUnavailableNotACrash) {
   EXPECT_TRUE(impatient->create("bob@example.com"));
 }
 
-TEST_F(AccountStoreTest, BrokenDatabaseIsUnavailableNotUnauthenticated) {
+TEST_P(AccountStoreTest, BrokenDatabaseIsUnavailableNotUnauthenticated) {
   Result<IssuedKeys> keys = store_->create("ann@example.com");
   ASSERT_TRUE(keys);
-  run_sql(db_path(), "DROP TABLE accounts; DROP TABLE schema_version;");
-  Status auth = store_->authenticate("ann@example.com", keys->user_key, keys->api_key);
-  ASSERT_FALSE(auth);
-  EXPECT_EQ(auth.error().code, ErrorCode::kUnavailable);
-  Status ping = store_->ping();
-  ASSERT_FALSE(ping);
-  EXPECT_EQ(ping.error().code, ErrorCode::kUnavailable);
+  run_sql("DROP TABLE accounts; DROP TABLE schema_version;");
+  expect_unavailable(store_->authenticate("ann@example.com", keys->user_key, keys->api_key),
+                     "authenticate");
+  expect_unavailable(store_->ping(), "ping");
   Result<std::vector<AccountSummary>> listed = store_->list();
   ASSERT_FALSE(listed);
   EXPECT_EQ(listed.error().code, ErrorCode::kUnavailable);
+  Result<IssuedKeys> created = store_->create("bob@example.com");
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().code, ErrorCode::kUnavailable);
 }
 
-TEST_F(AccountStoreTest, SchemaVersionIsRecordedAndANewerSchemaIsRefused) {
+TEST_P(AccountStoreTest, SchemaVersionIsRecordedAndANewerSchemaIsRefused) {
   store_.reset();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* query = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT MAX(version) FROM schema_version", -1, &query, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(query), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(query, 0), 1);
-  sqlite3_finalize(query);
-  sqlite3_close(db);
+  EXPECT_EQ(query_int("SELECT MAX(version) FROM schema_version"), 1);
 
   // Reopening applies nothing twice.
-  ASSERT_NE(open_store(db_path()), nullptr);
-  run_sql(db_path(), "INSERT INTO schema_version VALUES (999, '2099-01-01T00:00:00Z')");
-  auto newer = AccountStore::open_sqlite(db_path(), kPepper);
+  ASSERT_NE(open_store(), nullptr);
+  EXPECT_EQ(query_int("SELECT COUNT(*) FROM schema_version"), 1);
+  run_sql("INSERT INTO schema_version VALUES (999, '2099-01-01T00:00:00Z')");
+  auto newer = open(location_);
   ASSERT_FALSE(newer);
   EXPECT_EQ(newer.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(newer.error().message.find("999"), std::string::npos) << newer.error().message;
 }
 
-TEST(AccountStoreOpen, StoresOpeningOneNewDatabaseAtOnceAllSucceed) {
-  TempDir dir;
-  const std::string path = dir.path() + "/accounts.db";
+TEST_P(AccountStoreTest, StoresOpeningOneNewDatabaseAtOnceAllSucceed) {
+  const std::string location = fresh_location();
   std::atomic<int> opened{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&] {
-      if (AccountStore::open_sqlite(path, kPepper)) ++opened;
+      auto store = open(location);
+      if (store) {
+        ++opened;
+      } else {
+        ADD_FAILURE() << store.error().message;
+      }
     });
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(opened.load(), 4);
+}
+
+TEST_P(AccountStoreTest, ListIsInByteOrderThenCreationTime) {
+  for (const char* email : {"ab@example.com", "a_b@example.com", "Zed@example.com",
+                            "a.b@example.com", "a-b@example.com"}) {
+    ASSERT_TRUE(store_->create(email));
+  }
+  ASSERT_TRUE(store_->revoke("ab@example.com"));
+  ASSERT_TRUE(store_->create("ab@example.com"));
+  Result<std::vector<AccountSummary>> listed = store_->list();
+  ASSERT_TRUE(listed);
+  std::vector<std::string> emails;
+  for (const AccountSummary& account : *listed) emails.push_back(account.email);
+  EXPECT_EQ(emails,
+            (std::vector<std::string>{"a-b@example.com", "a.b@example.com", "a_b@example.com",
+                                      "ab@example.com", "ab@example.com", "zed@example.com"}));
+  EXPECT_EQ((*listed)[3].revoked + (*listed)[4].revoked, 1);
+}
+
+TEST_F(PostgresAccountStoreTest, LostConnectionIsUnavailableThenTheNextCallReconnects) {
+  Result<IssuedKeys> keys = store_->create("ann@example.com");
+  ASSERT_TRUE(keys);
+  postgres_->terminate_connections(location_);
+  Status lost = store_->authenticate("ann@example.com", keys->user_key, keys->api_key);
+  expect_unavailable(lost, "the first call after the loss");
+  EXPECT_TRUE(store_->authenticate("ann@example.com", keys->user_key, keys->api_key));
+
+  postgres_->terminate_connections(location_);
+  expect_unavailable(store_->ping(), "ping after the loss");
+  EXPECT_TRUE(store_->ping());
+  EXPECT_TRUE(store_->create("bob@example.com"));  // the prepared statements are back too
+  EXPECT_TRUE(store_->revoke("ann@example.com"));
+}
+
+TEST_F(PostgresAccountStoreTest, UnreachableServerIsUnavailableAndTheMessageHidesThePassword) {
+  const std::string url = "postgresql://bodyshape:s3cret-word@127.0.0.1:" +
+                          std::to_string(testing::free_loopback_port()) + "/accounts";
+  auto store = AccountStore::open_postgres(url, kPepper, PostgresOptions{.connect_timeout_s = 2});
+  ASSERT_FALSE(store);
+  EXPECT_EQ(store.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(store.error().message.find("127.0.0.1"), std::string::npos) << store.error().message;
+  EXPECT_EQ(store.error().message.find("s3cret-word"), std::string::npos) << store.error().message;
+
+  auto no_database = AccountStore::open_postgres(location_ + "_missing", kPepper);
+  ASSERT_FALSE(no_database);
+  EXPECT_EQ(no_database.error().code, ErrorCode::kUnavailable);
 }
 
 TEST(AccountStoreOpen, UnusablePathsAreErrorsNotCrashes) {
@@ -374,6 +500,10 @@ TEST(AccountStoreOpen, ShortPepperIsRefused) {
   auto store = AccountStore::open_sqlite(dir.path() + "/accounts.db", "short");
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error().code, ErrorCode::kInvalidArgument);
+  // Checked before connecting: no server is needed.
+  auto postgres = AccountStore::open_postgres("postgresql://nobody@127.0.0.1:1/none", "short");
+  ASSERT_FALSE(postgres);
+  EXPECT_EQ(postgres.error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST(Pepper, CreatedWithMode0600AndReused) {

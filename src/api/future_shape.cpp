@@ -74,8 +74,10 @@ std::string future_shape_success_body(std::string_view image_base64) {
 
 Result<cv::Mat> predict_future_shape(person::PoseEstimator& estimator, const cv::Mat& rgb,
                                      const reshape::ReshapeRequest& request,
-                                     person::LandmarkModel model) {
-  Result<person::PoseResult> pose = estimator.estimate(rgb, model);
+                                     person::LandmarkModel model, StageSink* stages) {
+  StageTimer person_timer(stages, Stage::kPerson);
+  Result<person::PoseResult> pose = estimator.estimate(rgb, model, person::MaskOutput::kRoiOnly);
+  person_timer.stop();
   if (!pose) return pose.error();
   if (pose->persons.empty()) {
     return make_error(ErrorCode::kNoPerson, "no person's body was found in the image");
@@ -87,7 +89,9 @@ Result<cv::Mat> predict_future_shape(person::PoseEstimator& estimator, const cv:
                   largest.landmarks[i].y * static_cast<float>(rgb.rows)};
     body.visibility[i] = largest.landmarks[i].visibility;
   }
-  Result<reshape::WarpField> field = reshape::plan_reshape(body, largest.mask, rgb.size(), request);
+  StageTimer reshape_timer(stages, Stage::kReshape);
+  Result<reshape::WarpField> field = reshape::plan_reshape(
+      body, largest.roi_mask.to_image(person::MaskFormat::kProbabilityU8), rgb.size(), request);
   if (!field) return field.error();
   return reshape::render_reshape(rgb, *field);
 }
@@ -102,21 +106,26 @@ Reply FutureShapeEndpoint::handle(std::string_view body) const {
     return future_shape_error(auth.error());
   }
 
+  StageTimer decode_timer(deps_.stages, Stage::kDecode);
   Result<std::vector<uint8_t>> bytes = image::base64_decode(request->base64_image);
   if (!bytes) return future_shape_error(bytes.error());
   Result<cv::Mat> rgb = image::decode_image(*bytes, deps_.decode);
   if (!rgb) return future_shape_error(rgb.error());
+  decode_timer.stop();
 
   if (!deps_.estimators) {
     return future_shape_error(make_error(ErrorCode::kUnavailable, "model not available"));
   }
+  StageTimer queue_timer(deps_.stages, Stage::kQueue);
   Result<WorkerPool<person::PoseEstimator>::Lease> worker =
       deps_.estimators->acquire(deps_.queue_timeout);
+  queue_timer.stop();
   if (!worker) return future_shape_error(worker.error());
   Result<cv::Mat> predicted =
-      predict_future_shape(**worker, *rgb, request->reshape, deps_.landmark_model);
+      predict_future_shape(**worker, *rgb, request->reshape, deps_.landmark_model, deps_.stages);
   if (!predicted) return future_shape_error(predicted.error());
 
+  StageTimer encode_timer(deps_.stages, Stage::kEncode);
   const std::vector<uint8_t> encoded = image::encode_image(*predicted, request->output_format);
   return Reply{200, future_shape_success_body(image::base64_encode(encoded)), ""};
 }

@@ -15,6 +15,7 @@
 
 #include "api/reply.h"
 #include "common/result.h"
+#include "common/stage_timer.h"
 #include "common/worker_pool.h"
 #include "image/image.h"
 #include "person/person.h"
@@ -40,9 +41,11 @@ Result<FutureShapeRequest> parse_future_shape_request(std::string_view body);
 
 // Person understanding + reshape on a decoded RGB image: the largest person found is reshaped
 // (documented choice for photos with several people); kNoPerson when nobody is found.
+// `stages` (optional) receives the person and reshape durations.
 Result<cv::Mat> predict_future_shape(person::PoseEstimator& estimator, const cv::Mat& rgb,
                                      const reshape::ReshapeRequest& request,
-                                     person::LandmarkModel model = person::LandmarkModel::kFull);
+                                     person::LandmarkModel model = person::LandmarkModel::kFull,
+                                     StageSink* stages = nullptr);
 
 struct FutureShapeDeps {
   storage::AccountStore* accounts = nullptr;
@@ -50,6 +53,7 @@ struct FutureShapeDeps {
   WorkerPool<person::PoseEstimator>* estimators = nullptr;  // null = models not available
   person::LandmarkModel landmark_model = person::LandmarkModel::kFull;
   std::chrono::milliseconds queue_timeout{30000};  // longest wait for a free worker
+  StageSink* stages = nullptr;  // per-stage durations (server/metrics.h); null = not measured
 };
 
 class FutureShapeEndpoint {

@@ -121,7 +121,9 @@ Reply SegmentationEndpoint::handle(std::string_view body) const {
     return image_load_error("empty_object",
                             "object " + ref->bucket + "/" + ref->key + " is empty (0 bytes)");
   }
+  StageTimer decode_timer(deps_.stages, Stage::kDecode);
   Result<cv::Mat> rgb = image::decode_image(*bytes, deps_.decode);
+  decode_timer.stop();
   if (!rgb) return segmentation_error(rgb.error(), SegmentationStep::kDecode);
 
   Result<cv::Mat> mask = deps_.person_mask(*rgb);
@@ -141,6 +143,7 @@ Reply SegmentationEndpoint::handle(std::string_view body) const {
 
   // Written by hand: the array is 2 bytes per pixel (24 MB for 12 MP); data goes last so it is
   // appended in place.
+  StageTimer encode_timer(deps_.stages, Stage::kEncode);
   std::string out = R"({"state":1,"message":"success","errors":"","data":)";
   switch (request->format) {
     case MaskFormat::kArray:

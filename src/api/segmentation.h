@@ -36,6 +36,7 @@
 
 #include "api/reply.h"
 #include "common/result.h"
+#include "common/stage_timer.h"
 #include "image/image.h"
 #include "storage/object_store.h"
 
@@ -68,6 +69,9 @@ struct SegmentationDeps {
   image::DecodeOptions decode{};
   PersonMaskFn person_mask{};                 // empty = models not loaded
   storage::AccountStore* accounts = nullptr;  // set = segmentation_auth "keys"
+  // Decode and encode durations (server/metrics.h); person_mask times its own queue and person
+  // stages. Null = not measured.
+  StageSink* stages = nullptr;
 };
 
 class SegmentationEndpoint {

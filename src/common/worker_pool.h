@@ -39,7 +39,7 @@ class WorkerPool {
   };
 
   WorkerPool(std::vector<std::unique_ptr<Worker>> workers, size_t max_waiting)
-      : idle_(std::move(workers)), max_waiting_(max_waiting) {}
+      : idle_(std::move(workers)), size_(idle_.size()), max_waiting_(max_waiting) {}
 
   Result<Lease> acquire(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
@@ -61,6 +61,12 @@ class WorkerPool {
     std::lock_guard lock(mutex_);
     return waiting_;
   }
+  // Workers lent out right now (requests running the models).
+  size_t busy() const {
+    std::lock_guard lock(mutex_);
+    return size_ - idle_.size();
+  }
+  size_t size() const { return size_; }
 
  private:
   void give_back(std::unique_ptr<Worker> worker) {
@@ -74,6 +80,7 @@ class WorkerPool {
   mutable std::mutex mutex_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<Worker>> idle_;
+  const size_t size_;
   size_t waiting_ = 0;
   const size_t max_waiting_;
 };

@@ -15,6 +15,11 @@
 //   }
 //   cv::Mat people = pose->mask;                     // CV_32F probabilities at image size
 //
+//   // Only the mask a caller needs, never the 48 MB CV_32F image of a 12 MP photo:
+//   auto lean = estimator->estimate(rgb, LandmarkModel::kFull, MaskOutput::kRoiOnly);
+//   cv::Mat people_01 = lean->combined_mask(MaskFormat::kBinary, 0.5f);  // CV_8U 0/1
+//   cv::Mat largest = lean->persons[0].roi_mask.to_image(MaskFormat::kProbabilityU8);
+//
 //   Result<cv::Mat> selfie = estimator->selfie_mask(rgb, /*landscape=*/false);
 //
 // Every person the detector finds (after NMS) gets its own landmark run; a person whose pose
@@ -33,6 +38,7 @@
 #include "common/result.h"
 #include "nn/runtime.h"
 #include "person/detection.h"
+#include "person/image_to_tensor.h"
 #include "person/landmarks.h"
 #include "person/roi.h"
 #include "person/types.h"
@@ -116,6 +122,23 @@ struct EstimatorOptions {
   PoseOptions pose;
 };
 
+// What estimate() puts in Person::mask and PoseResult::mask.
+enum class MaskOutput {
+  kImage,    // CV_32F at image size, as documented on the fields (4 bytes per image pixel)
+  kRoiOnly,  // left empty: callers make the mask they need from roi_mask / combined_mask()
+};
+
+// A person's mask as the landmark model gives it: its 256x256 probabilities and the ROI they
+// cover. A few hundred KB whatever the image size; to_image() costs O(ROI pixels).
+struct RoiMask {
+  cv::Mat probability;  // CV_32F landmark_size x landmark_size, sigmoid of Identity_2
+  RotatedRectPx rect;   // the ROI in image pixels
+  cv::Size image_size;
+
+  // Warped to the image (bilinear, 0 outside the ROI); `threshold` only for kBinary.
+  cv::Mat to_image(MaskFormat format = MaskFormat::kProbability, float threshold = 0.5f) const;
+};
+
 struct Person {
   float score = 0;      // detector score (after weighted NMS: the best member's)
   BoxNorm box;          // detection box, normalised to the image
@@ -125,15 +148,20 @@ struct Person {
   std::array<Landmark, kNumPoseLandmarks> landmarks{};  // normalised to the image
   std::array<Landmark, 2> auxiliary{};  // 33, 34: hip centre and scale point (next-frame ROI)
   std::array<WorldLandmark, kNumPoseLandmarks> world{};  // metres, hip-centred
-  cv::Mat mask;  // CV_32F probability at image size, 0 outside the ROI
+  RoiMask roi_mask;  // always filled
+  cv::Mat mask;  // CV_32F probability at image size, 0 outside the ROI (MaskOutput::kImage)
 };
 
 struct PoseResult {
   cv::Size image_size;
   std::vector<Person> persons;  // largest ROI first
   // Per-pixel max over persons' masks (CV_32F, image size; zeros when nobody). With one person
-  // it shares memory with persons[0].mask.
+  // it shares memory with persons[0].mask. Empty with MaskOutput::kRoiOnly.
   cv::Mat mask;
+
+  // The per-pixel max over persons' masks in `format` at image size, made from the ROI masks
+  // (zeros when nobody); kBinary at 0.5 = cv::threshold of `mask` at 0.5, as CV_8U 0/1.
+  cv::Mat combined_mask(MaskFormat format, float threshold = 0.5f) const;
 };
 
 class PoseEstimator {
@@ -142,7 +170,8 @@ class PoseEstimator {
                                       const EstimatorOptions& options = {});
 
   // rgb: CV_8UC3, RGB, EXIF-upright. No person is an empty `persons`, not an error.
-  Result<PoseResult> estimate(const cv::Mat& rgb, LandmarkModel model = LandmarkModel::kFull);
+  Result<PoseResult> estimate(const cv::Mat& rgb, LandmarkModel model = LandmarkModel::kFull,
+                              MaskOutput masks = MaskOutput::kImage);
 
   // Only the detector (image-normalised detections after NMS, best score first).
   Result<std::vector<Detection>> detect(const cv::Mat& rgb);

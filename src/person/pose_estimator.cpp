@@ -196,11 +196,12 @@ Result<Person> PoseEstimator::landmark_person(const cv::Mat& rgb, const Detectio
   cv::Mat probability(o.landmark_size, o.landmark_size, CV_32FC1);
   float* p = probability.ptr<float>();
   for (size_t i = 0; i < logits.size(); ++i) p[i] = sigmoid(logits[i]);
-  person.mask = warp_mask_to_image(probability, roi_px, rgb.size());
+  person.roi_mask = {std::move(probability), roi_px, rgb.size()};
   return person;
 }
 
-Result<PoseResult> PoseEstimator::estimate(const cv::Mat& rgb, LandmarkModel model) {
+Result<PoseResult> PoseEstimator::estimate(const cv::Mat& rgb, LandmarkModel model,
+                                           MaskOutput masks) {
   const auto index = static_cast<size_t>(model);
   if (index >= landmark_.size()) {
     return make_error(ErrorCode::kInvalidArgument, "person: unknown landmark model");
@@ -226,17 +227,38 @@ Result<PoseResult> PoseEstimator::estimate(const cv::Mat& rgb, LandmarkModel mod
                    [&](const Person& a, const Person& b) {
                      return a.roi.width * rgb.cols > b.roi.width * rgb.cols;
                    });
-  if (result.persons.empty()) {
-    result.mask = cv::Mat::zeros(rgb.size(), CV_32FC1);
-  } else if (result.persons.size() == 1) {
-    result.mask = result.persons.front().mask;
-  } else {
-    result.mask = result.persons.front().mask.clone();
-    for (size_t i = 1; i < result.persons.size(); ++i) {
-      cv::max(result.mask, result.persons[i].mask, result.mask);
+  if (masks == MaskOutput::kImage) {
+    for (Person& person : result.persons) person.mask = person.roi_mask.to_image();
+    if (result.persons.empty()) {
+      result.mask = zero_mask(rgb.size(), CV_32FC1);
+    } else if (result.persons.size() == 1) {
+      result.mask = result.persons.front().mask;
+    } else {  // the first mask, then the others' ROIs only
+      result.mask = result.persons.front().mask.clone();
+      for (size_t i = 1; i < result.persons.size(); ++i) {
+        const RoiMask& roi = result.persons[i].roi_mask;
+        warp_mask_max_into(roi.probability, roi.rect, MaskFormat::kProbability, 0.5f, result.mask);
+      }
     }
   }
   return result;
+}
+
+cv::Mat RoiMask::to_image(MaskFormat format, float threshold) const {
+  cv::Mat image_mask = zero_mask(image_size, mask_type(format));
+  if (!probability.empty()) warp_mask_max_into(probability, rect, format, threshold, image_mask);
+  return image_mask;
+}
+
+cv::Mat PoseResult::combined_mask(MaskFormat format, float threshold) const {
+  cv::Mat combined = zero_mask(image_size, mask_type(format));
+  for (const Person& person : persons) {
+    const RoiMask& roi = person.roi_mask;
+    if (!roi.probability.empty()) {
+      warp_mask_max_into(roi.probability, roi.rect, format, threshold, combined);
+    }
+  }
+  return combined;
 }
 
 Result<cv::Mat> PoseEstimator::selfie_mask(const cv::Mat& rgb, bool landscape) {

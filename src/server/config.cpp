@@ -190,8 +190,11 @@ Status validate(const Config& config) {
               "landmark_model must be lite, full or heavy"),
       require(config.log_format == "text" || config.log_format == "json",
               "log_format must be text or json"),
-      require(config.database.empty() || config.database.starts_with("sqlite:"),
-              "database must be empty (SQLite in data_dir) or sqlite:PATH"),
+      require(config.database.empty() || config.database.starts_with("sqlite:") ||
+                  config.database.starts_with("postgresql://") ||
+                  config.database.starts_with("postgres://"),
+              "database must be empty (SQLite in data_dir), sqlite:PATH or "
+              "postgresql://user@host:port/db"),
       require(config.s3_endpoint.empty() || config.s3_endpoint == "aws" ||
                   config.s3_endpoint.starts_with("http://") ||
                   config.s3_endpoint.starts_with("https://"),

@@ -9,13 +9,18 @@
 
 #include "api/segmentation.h"
 #include "common/log.h"
+#include "server/metrics.h"
+#include "server/openapi.h"
+#include "server/playground.h"
 
 namespace bodyshape::server {
 namespace {
 
 // Set by the pre-routing handler and read by the logger; both run on the connection's thread.
+// t_request_routed is false when the edge answered before routing (413, unparsable request).
 thread_local std::chrono::steady_clock::time_point t_request_start;
 thread_local std::string t_request_id;
+thread_local bool t_request_routed = false;
 
 std::string new_request_id() {
   thread_local std::mt19937_64 generator{std::random_device{}()};
@@ -65,6 +70,7 @@ HttpServer::HttpServer(const Config& config, Routes routes)
       auth_lockout_({.failures = config.auth_lockout_failures,
                      .window = std::chrono::seconds(config.auth_lockout_s),
                      .lockout = std::chrono::seconds(config.auth_lockout_s)}),
+      openapi_json_(openapi_json()),
       http_(std::make_unique<httplib::Server>()) {
   install_routes();
 }
@@ -96,9 +102,12 @@ void HttpServer::install_routes() {
   http.set_write_timeout(30, 0);
   http.set_keep_alive_timeout(5);
 
-  http.set_pre_routing_handler([](const httplib::Request&, httplib::Response& response) {
+  Metrics* const metrics = routes_.metrics;
+  http.set_pre_routing_handler([metrics](const httplib::Request&, httplib::Response& response) {
     t_request_start = std::chrono::steady_clock::now();
     t_request_id = new_request_id();
+    t_request_routed = true;
+    if (metrics) metrics->request_started();
     response.set_header("X-Request-Id", t_request_id);
     return httplib::Server::HandlerResponse::Unhandled;
   });
@@ -125,9 +134,14 @@ void HttpServer::install_routes() {
   };
   http.set_error_handler(error_handler);
 
-  http.set_logger([](const httplib::Request& request, const httplib::Response& response) {
+  http.set_logger([metrics](const httplib::Request& request, const httplib::Response& response) {
     const auto elapsed = std::chrono::steady_clock::now() - t_request_start;
     const double ms = std::chrono::duration<double, std::milli>(elapsed).count();
+    if (metrics) {
+      metrics->record_request(request.path, response.status, t_request_routed ? ms / 1000 : -1);
+      if (t_request_routed) metrics->request_finished();
+    }
+    t_request_routed = false;
     char ms_text[32];
     std::snprintf(ms_text, sizeof ms_text, "%.1f", ms);
     log::info("request", {{"id", t_request_id},
@@ -139,6 +153,19 @@ void HttpServer::install_routes() {
                           {"bytes_out", std::to_string(response.body.size())}});
   });
 
+  http.Get("/", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content(std::string(playground_html()), "text/html; charset=utf-8");
+  });
+  http.Get("/openapi.json", [this](const httplib::Request&, httplib::Response& response) {
+    response.set_content(openapi_json_, "application/json");
+  });
+  http.Get("/metrics", [metrics](const httplib::Request&, httplib::Response& response) {
+    if (!metrics) {
+      response.status = 404;
+      return;  // the error handler writes the JSON body
+    }
+    response.set_content(metrics->render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
   http.Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
     response.set_content(R"({"state":true,"message":"alive"})", "application/json");
   });
@@ -153,7 +180,7 @@ void HttpServer::install_routes() {
     }
   });
   if (routes_.future_shape) {
-    http.Post("/api/analysis-future-shape",
+    http.Post(std::string(kFutureShapePath),
               [this](const httplib::Request& request, httplib::Response& response) {
                 send(request, response,
                      admit_and_handle(RouteShape::kFutureShape,
@@ -164,7 +191,7 @@ void HttpServer::install_routes() {
               });
   }
   if (routes_.segmentation) {
-    http.Post("/analyze/segmentation-v2",
+    http.Post(std::string(kSegmentationPath),
               [this](const httplib::Request& request, httplib::Response& response) {
                 send(request, response,
                      admit_and_handle(RouteShape::kSegmentation,
@@ -172,6 +199,17 @@ void HttpServer::install_routes() {
                                       request.body,
                                       routes_.segmentation),
                      true);
+              });
+  }
+  if (routes_.person_mask) {
+    http.Post(std::string(kPersonMaskPath),
+              [this](const httplib::Request& request, httplib::Response& response) {
+                send(request, response,
+                     admit_and_handle(RouteShape::kFutureShape,
+                                      client_address(request, config_.client_address_header),
+                                      request.body,
+                                      routes_.person_mask),
+                     false);
               });
   }
 }

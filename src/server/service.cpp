@@ -13,9 +13,11 @@
 
 #include "api/future_shape.h"
 #include "api/json_request.h"
+#include "api/person_mask.h"
 #include "api/segmentation.h"
 #include "common/log.h"
 #include "server/http_server.h"
+#include "server/metrics.h"
 #include "server/rate_limit.h"
 #include "storage/account_store.h"
 #include "storage/object_store.h"
@@ -117,6 +119,9 @@ Result<std::unique_ptr<storage::AccountStore>> open_account_store(const Config& 
     if (!loaded) return loaded.error();
     pepper = std::move(loaded).value();
   }
+  if (config.database.starts_with("postgresql://") || config.database.starts_with("postgres://")) {
+    return storage::AccountStore::open_postgres(config.database, std::move(pepper));
+  }
   const std::string db_path = config.database.empty()
                                   ? config.data_dir + "/accounts.db"
                                   : config.database.substr(std::string("sqlite:").size());
@@ -141,19 +146,33 @@ int run_service(const Config& config) {
   }
   storage::AccountStore& account_store = **accounts;
 
+  const auto models_started = std::chrono::steady_clock::now();
   Result<std::unique_ptr<WorkerPool<person::PoseEstimator>>> estimators =
       load_estimators(config);
   if (!estimators) {
     log::error("cannot load the models", {{"error", estimators.error().message}});
     return 3;
   }
+  WorkerPool<person::PoseEstimator>& pool = **estimators;
+  std::vector<std::string_view> route_paths;
+  for (const RouteSpec& route : kRouteTable) route_paths.push_back(route.path);
+  Metrics metrics(route_paths,
+                  {.version = BODYSHAPE_VERSION,
+                   .landmark_model = config.landmark_model,
+                   .model_load_seconds = std::chrono::duration<double>(
+                                             std::chrono::steady_clock::now() - models_started)
+                                             .count(),
+                   .worker_pool = [&pool] {
+                     return WorkerPoolGauges{pool.size(), pool.busy(), pool.waiting()};
+                   }});
 
   api::FutureShapeEndpoint future_shape(
       {.accounts = &account_store,
        .decode = {.max_pixels = config.max_pixels},
        .estimators = estimators->get(),
        .landmark_model = landmark_model(config),
-       .queue_timeout = std::chrono::milliseconds(config.request_timeout_ms)});
+       .queue_timeout = std::chrono::milliseconds(config.request_timeout_ms),
+       .stages = metrics.stages(kFutureShapePath)});
   Result<std::unique_ptr<storage::ObjectStore>> object_store = storage::open_object_store(
       {.endpoint = config.s3_endpoint,
        .local_root = config.data_dir + "/objects",
@@ -165,25 +184,34 @@ int run_service(const Config& config) {
     log::error("cannot open the object store", {{"error", object_store.error().message}});
     return 2;
   }
-  WorkerPool<person::PoseEstimator>& pool = **estimators;
   const auto queue_timeout = std::chrono::milliseconds(config.request_timeout_ms);
   const person::LandmarkModel model = landmark_model(config);
+  // The combined mask at 0.5 of all people in the photo, as CV_8U 0/1, timing its queue wait and
+  // inference into the route's stages.
+  const auto person_mask_for = [&pool, queue_timeout,
+                                model](StageSink* stages) -> api::PersonMaskFn {
+    return [&pool, queue_timeout, model, stages](const cv::Mat& rgb) -> Result<cv::Mat> {
+      StageTimer queue_timer(stages, Stage::kQueue);
+      auto worker = pool.acquire(queue_timeout);
+      queue_timer.stop();
+      if (!worker) return worker.error();
+      StageTimer person_timer(stages, Stage::kPerson);
+      Result<person::PoseResult> pose =
+          (*worker)->estimate(rgb, model, person::MaskOutput::kRoiOnly);
+      if (!pose) return pose.error();
+      // All people, the combined mask at 0.5 as CV_8U 0/1, never the CV_32F image-size mask.
+      return pose->combined_mask(person::MaskFormat::kBinary, 0.5f);
+    };
+  };
+  StageSink* const segmentation_stages = metrics.stages(kSegmentationPath);
   api::SegmentationEndpoint segmentation(
       {.store = object_store->get(),
        .policy = {.default_bucket = config.s3_bucket,
                   .allowed_buckets = storage::split_bucket_list(config.s3_buckets)},
        .decode = {.max_pixels = config.max_pixels},
-       .person_mask = [&pool, queue_timeout, model](const cv::Mat& rgb) -> Result<cv::Mat> {
-         auto worker = pool.acquire(queue_timeout);
-         if (!worker) return worker.error();
-         Result<person::PoseResult> pose = (*worker)->estimate(rgb, model);
-         if (!pose) return pose.error();
-         cv::Mat person_01;  // all people in the photo, the combined mask at 0.5
-         cv::threshold(pose->mask, person_01, 0.5, 1.0, cv::THRESH_BINARY);
-         person_01.convertTo(person_01, CV_8U);
-         return person_01;
-       },
-       .accounts = config.segmentation_auth == "keys" ? &account_store : nullptr});
+       .person_mask = person_mask_for(segmentation_stages),
+       .accounts = config.segmentation_auth == "keys" ? &account_store : nullptr,
+       .stages = segmentation_stages});
 
   TokenBucketLimiter per_account({.per_minute = static_cast<double>(config.rate_limit_per_account),
                                   .burst = static_cast<double>(config.rate_limit_per_account_burst)});
@@ -206,6 +234,15 @@ int run_service(const Config& config) {
     }
     return true;  // models are loaded before the server starts
   };
+  StageSink* const person_mask_stages = metrics.stages(kPersonMaskPath);
+  api::PersonMaskEndpoint person_mask({.accounts = &account_store,
+                                       .decode = {.max_pixels = config.max_pixels},
+                                       .person_mask = person_mask_for(person_mask_stages),
+                                       .stages = person_mask_stages});
+  routes.person_mask = with_account_limit(
+      per_account, account_store, RouteShape::kFutureShape,
+      [&person_mask](std::string_view body) { return person_mask.handle(body); });
+  routes.metrics = &metrics;
 
   HttpServer server(config, std::move(routes));
   std::thread signal_waiter([&server, stop_signals] {

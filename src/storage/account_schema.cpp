@@ -1,6 +1,8 @@
 #include "storage/account_schema.h"
 
 #include <array>
+#include <chrono>
+#include <ctime>
 
 namespace bodyshape::storage {
 namespace {
@@ -26,6 +28,36 @@ constexpr std::array kMigrations = {
 
 std::span<const Migration> account_migrations() {
   return kMigrations;
+}
+
+Status apply_migrations(MigrationTarget& target) {
+  const auto migrations = account_migrations();
+  const int latest = migrations.empty() ? 0 : migrations.back().version;
+  if (Status created = target.exec(kSchemaVersionTable); !created) return created;
+  Result<int64_t> current = target.current_version();
+  if (!current) return current.error();
+  if (*current > latest) {
+    return make_error(ErrorCode::kUnavailable,
+                      "account database schema version " + std::to_string(*current) +
+                          " is newer than this program's " + std::to_string(latest));
+  }
+  for (const Migration& migration : migrations) {
+    if (migration.version <= *current) continue;
+    if (Status applied = target.exec(migration.sql); !applied) return applied;
+    if (Status recorded = target.record(migration.version, now_iso8601_utc()); !recorded) {
+      return recorded;
+    }
+  }
+  return Ok{};
+}
+
+std::string now_iso8601_utc() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
 }
 
 }  // namespace bodyshape::storage

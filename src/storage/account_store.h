@@ -2,6 +2,7 @@
 //
 //   Result<std::string> pepper = storage::load_or_create_pepper("var/secret/pepper");
 //   auto store = storage::AccountStore::open_sqlite("var/accounts.db", *pepper);
+//   // or AccountStore::open_postgres("postgresql://bodyshape@db:5432/bodyshape", *pepper)
 //   Result<IssuedKeys> keys = (*store)->create("Ann@Example.com");  // shown to the user once
 //   Status ok = (*store)->authenticate("ann@example.com", keys->user_key, keys->api_key);
 //   (*store)->revoke("ann@example.com");  // authenticate now fails
@@ -11,14 +12,17 @@
 // the APIKey separately. A fast keyed hash suffices because the keys are 256-bit random, not
 // human-chosen: a slow password hash protects low-entropy secrets from guessing, and 2^256
 // guesses are out of reach at any hash speed; the pepper (kept outside the database) additionally
-// makes a stolen database alone useless for checking guesses.
+// makes a stolen database alone useless for checking guesses. Replicas sharing one database must
+// share the pepper too.
 //
-// Thread safety: every method may be called from any thread at once. One SQLite connection is
-// shared under a mutex (authenticate() holds it only for one indexed lookup; hashing happens
-// outside it). Other processes (the `accounts` CLI beside a running server) use their own
-// connections; WAL mode lets them read while one writes, and busy_timeout makes a writer wait.
+// Thread safety: every method may be called from any thread at once. Each store holds one
+// database connection under a mutex (authenticate() holds it only for one indexed lookup; hashing
+// happens outside it). SQLite: other processes (the `accounts` CLI beside a running server) use
+// their own connections; WAL mode lets them read while one writes, and busy_timeout makes a writer
+// wait. PostgreSQL: a lost connection answers kUnavailable and the next call connects again.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,6 +32,8 @@
 #include "storage/pepper.h"
 
 namespace bodyshape::storage {
+
+class AccountBackend;  // account_store_backend.h
 
 struct IssuedKeys {
   std::string email;     // normalised
@@ -46,6 +52,12 @@ struct SqliteOptions {
   int busy_timeout_ms = 5000;
 };
 
+struct PostgresOptions {
+  // How long connecting may take before answering kUnavailable (libpq's connect_timeout; the URL's
+  // own connect_timeout parameter wins).
+  int connect_timeout_s = 5;
+};
+
 // Trims ASCII whitespace and lowercases; then requires exactly one '@' with text on both sides,
 // no whitespace or control characters, and at most 254 characters (RFC 5321's path limit).
 // kInvalidArgument otherwise.
@@ -60,6 +72,13 @@ class AccountStore {
   static Result<std::unique_ptr<AccountStore>> open_sqlite(const std::string& db_path,
                                                            std::string pepper,
                                                            SqliteOptions options = {});
+  // Connects to PostgreSQL at a libpq URL (postgresql://user[:password]@host[:port]/db[?...]) and
+  // applies pending migrations from the same list, under an advisory lock so that replicas
+  // starting at once apply each exactly once. kUnavailable when the server cannot be reached or
+  // refuses (the message names the URL without its password); kInvalidArgument for a short pepper.
+  static Result<std::unique_ptr<AccountStore>> open_postgres(const std::string& url,
+                                                             std::string pepper,
+                                                             PostgresOptions options = {});
   ~AccountStore();
   AccountStore(const AccountStore&) = delete;
   AccountStore& operator=(const AccountStore&) = delete;
@@ -82,6 +101,10 @@ class AccountStore {
  private:
   struct Impl;
   explicit AccountStore(std::unique_ptr<Impl> impl);
+  // Checks the pepper, then opens the database with `open_backend`.
+  static Result<std::unique_ptr<AccountStore>> open_with(
+      std::string pepper,
+      const std::function<Result<std::unique_ptr<AccountBackend>>()>& open_backend);
   std::unique_ptr<Impl> impl_;
 };
 
