@@ -10,14 +10,12 @@ Result<FutureShapeRequest> parse_future_shape_request(std::string_view body) {
   if (!object) return object.error();
 
   FutureShapeRequest request;
-  const std::pair<const char*, std::string*> strings[] = {{"Email", &request.email},
-                                                          {"UserKey", &request.user_key},
-                                                          {"APIKey", &request.api_key},
-                                                          {"base64Image", &request.base64_image}};
-  for (const auto& [name, target] : strings) {
-    Result<std::string> value = object->required_string(name);
-    if (!value) return value.error();
-    *target = std::move(value).value();
+  if (Status fields = object->read_required_strings({{"Email", &request.email},
+                                                       {"UserKey", &request.user_key},
+                                                       {"APIKey", &request.api_key},
+                                                       {"base64Image", &request.base64_image}});
+      !fields) {
+    return fields.error();
   }
 
   Result<std::string> goal = object->required_string("requestMessage");

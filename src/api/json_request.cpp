@@ -50,6 +50,16 @@ Result<std::string> JsonRequest::required_string(std::string_view field) const {
   return std::move(**value);
 }
 
+Status JsonRequest::read_required_strings(
+    std::initializer_list<std::pair<std::string_view, std::string*>> fields) const {
+  for (const auto& [name, target] : fields) {
+    Result<std::string> value = required_string(name);
+    if (!value) return value.error();
+    *target = std::move(value).value();
+  }
+  return Ok{};
+}
+
 Result<std::optional<double>> JsonRequest::optional_number(std::string_view field) const {
   simdjson::dom::element value;
   if (parsed_->object.at_key(field).get(value) != simdjson::SUCCESS || value.is_null()) {

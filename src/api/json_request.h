@@ -5,6 +5,7 @@
 //   auto email = object->required_string("Email");   // "field 'Email' is required" / "... string"
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,9 @@ class JsonRequest {
 
   // A string field that must be present and not null.
   Result<std::string> required_string(std::string_view field) const;
+  // Several required string fields into their targets; the first missing or ill-typed one fails.
+  Status read_required_strings(
+      std::initializer_list<std::pair<std::string_view, std::string*>> fields) const;
   // Absent or null -> nullopt; present with another type -> kInvalidArgument.
   Result<std::optional<std::string>> optional_string(std::string_view field) const;
   Result<std::optional<double>> optional_number(std::string_view field) const;

@@ -10,14 +10,12 @@ Result<PersonMaskRequest> parse_person_mask_request(std::string_view body) {
   Result<JsonRequest> object = JsonRequest::parse(body);
   if (!object) return object.error();
   PersonMaskRequest request;
-  const std::pair<const char*, std::string*> strings[] = {{"Email", &request.email},
-                                                          {"UserKey", &request.user_key},
-                                                          {"APIKey", &request.api_key},
-                                                          {"base64Image", &request.base64_image}};
-  for (const auto& [name, target] : strings) {
-    Result<std::string> value = object->required_string(name);
-    if (!value) return value.error();
-    *target = std::move(value).value();
+  if (Status fields = object->read_required_strings({{"Email", &request.email},
+                                                       {"UserKey", &request.user_key},
+                                                       {"APIKey", &request.api_key},
+                                                       {"base64Image", &request.base64_image}});
+      !fields) {
+    return fields.error();
   }
   return request;
 }

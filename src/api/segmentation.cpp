@@ -58,12 +58,11 @@ Result<SegmentationRequest> parse_segmentation_request(std::string_view body, bo
   }
 
   if (require_keys) {
-    const std::pair<const char*, std::string*> keys[] = {
-        {"Email", &request.email}, {"UserKey", &request.user_key}, {"APIKey", &request.api_key}};
-    for (const auto& [name, target] : keys) {
-      Result<std::string> value = object->required_string(name);
-      if (!value) return value.error();
-      *target = std::move(*value);
+    if (Status keys = object->read_required_strings({{"Email", &request.email},
+                                                     {"UserKey", &request.user_key},
+                                                     {"APIKey", &request.api_key}});
+        !keys) {
+      return keys.error();
     }
   }
   return request;
