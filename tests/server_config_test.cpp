@@ -66,6 +66,15 @@ TEST(Config, ErrorsNameSourceAndSetting) {
   EXPECT_NE(bad_type.error().message.find("'port'"), std::string::npos);
 }
 
+TEST(Config, DatabaseIsSqliteOrPostgresUrl) {
+  EXPECT_TRUE(load("", {{"database", "sqlite:/tmp/a.db"}}, {}));
+  EXPECT_TRUE(load("", {{"database", "postgresql://bodyshape@127.0.0.1:5432/accounts"}}, {}));
+  EXPECT_TRUE(load("", {}, {"BODYSHAPE_DATABASE=postgres://db/accounts"}));
+  auto mysql = load("", {{"database", "mysql://db/accounts"}}, {});
+  ASSERT_FALSE(mysql);
+  EXPECT_NE(mysql.error().message.find("database"), std::string::npos);
+}
+
 TEST(Config, OtherEnvironmentVariablesAreIgnored) {
   auto config = load("", {}, {"HOME=/root", "PATH=/bin", "BODYSHAPEX=1"});
   EXPECT_TRUE(config);

@@ -19,7 +19,7 @@ struct Config {
   int port = 8080;
   std::string data_dir = "var";                      // SQLite database, pepper, local objects
   std::string model_dir = BODYSHAPE_DEFAULT_MODEL_DIR;  // prepared by scripts/setup
-  std::string database;        // empty = SQLite at <data_dir>/accounts.db
+  std::string database;  // empty = SQLite at <data_dir>/accounts.db; sqlite:PATH; postgresql://...
   std::string auth_pepper;     // empty = <data_dir>/secret/pepper, created on first start
   int64_t body_limit_bytes = 32LL << 20;  // issue #3: default 32 MiB, larger bodies get 413
   int64_t max_pixels = 50'000'000;        // issue #3: default 50 MP, checked from the header
