@@ -1,5 +1,6 @@
 // bodyshape: the command line. `serve` runs the HTTP service; `accounts` manages API keys;
-// `pose`, `segment` and `predict` run the same pipeline on one photo (src/cli/commands.h).
+// `pose`, `segment` and `predict` run the same pipeline on one photo, the last two also on many
+// photos into a directory (src/cli/commands.h).
 #include <unistd.h>
 
 #include <iostream>
@@ -111,19 +112,23 @@ int main(int argc, char** argv) {
 
   SettingFlags segment_flags;
   bodyshape::cli::SegmentCommand segment_command;
-  CLI::App* segment = app.add_subcommand("segment", "write the person mask of a photo as PNG");
-  segment->add_option("image", segment_command.image, "photo file or s3://bucket/key")->required();
-  segment->add_option("-o,--output", segment_command.output, "mask PNG (probability x 255)")
+  CLI::App* segment = app.add_subcommand("segment", "write the person mask of photos as PNG");
+  segment->add_option("images", segment_command.images, "photo files or s3://bucket/key")
+      ->required();
+  segment->add_option("-o,--output", segment_command.output,
+                      "mask PNG (probability x 255); a directory for several photos")
       ->required();
   segment->add_option("--source", segment_command.source, "mask source")
       ->check(CLI::IsMember({"pose", "selfie", "selfie-landscape"}));
-  segment->add_option("--overlay", segment_command.overlay, "also draw skeleton and mask here");
+  segment->add_option("--overlay", segment_command.overlay,
+                      "also draw skeleton and mask here (a directory for several photos)");
   segment_flags.add_to(*segment);
 
   SettingFlags predict_flags;
   bodyshape::cli::PredictCommand predict_command;
-  CLI::App* predict = app.add_subcommand("predict", "write the predicted body shape of a photo");
-  predict->add_option("image", predict_command.image, "photo file or s3://bucket/key")->required();
+  CLI::App* predict = app.add_subcommand("predict", "write the predicted body shape of photos");
+  predict->add_option("images", predict_command.images, "photo files or s3://bucket/key")
+      ->required();
   predict->add_option("--goal", predict_command.goal, "best = slimmer, worst = fatter")
       ->required()
       ->check(CLI::IsMember({"best", "worst"}));
@@ -132,7 +137,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"male", "female"}));
   predict->add_option("--intensity", predict_command.intensity, "0 = unchanged .. 2 = twice")
       ->check(CLI::Range(0.0, 2.0));
-  predict->add_option("-o,--output", predict_command.output, "result PNG")->required();
+  predict->add_option("-o,--output", predict_command.output,
+                      "result PNG; a directory for several photos")
+      ->required();
   predict->add_flag("--side-by-side", predict_command.side_by_side, "before | after in one image");
   predict_flags.add_to(*predict);
 

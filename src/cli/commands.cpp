@@ -2,14 +2,19 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "api/future_shape.h"
+#include "cli/batch.h"
 #include "cli/overlay.h"
 #include "image/image.h"
 #include "person/person.h"
@@ -57,8 +62,10 @@ Result<cv::Mat> load_image(const server::Config& config, const std::string& sour
   return image::decode_image(*bytes, {.max_pixels = config.max_pixels});
 }
 
-Result<person::PoseEstimator> make_estimator(const server::Config& config,
-                                             const std::string& landmark_model) {
+// `count` estimators sharing one load of the models; only `landmark_model` is loaded.
+Result<std::vector<person::PoseEstimator>> make_estimators(const server::Config& config,
+                                                           const std::string& landmark_model,
+                                                           size_t count) {
   person::PoseModelFiles files;
   if (landmark_model != "lite") files.lite.clear();
   if (landmark_model != "full") files.full.clear();
@@ -67,7 +74,13 @@ Result<person::PoseEstimator> make_estimator(const server::Config& config,
   if (!models) return models.error();
   person::EstimatorOptions options;
   options.threads = config.threads_per_worker;
-  return person::PoseEstimator::create(*models, options);
+  std::vector<person::PoseEstimator> estimators;
+  for (size_t i = 0; i < count; ++i) {
+    auto estimator = person::PoseEstimator::create(*models, options);
+    if (!estimator) return estimator.error();
+    estimators.push_back(std::move(estimator).value());
+  }
+  return estimators;
 }
 
 Status write_image(const std::string& path, const cv::Mat& rgb_or_gray) {
@@ -86,14 +99,117 @@ nlohmann::json landmarks_json(const auto& points) {
   return list;
 }
 
+Status segment_photo(const server::Config& config, person::PoseEstimator& estimator,
+                     const cv::Mat& rgb, const SegmentCommand& command, const std::string& output,
+                     const std::string& overlay) {
+  cv::Mat probability;
+  std::vector<person::Person> persons;
+  if (command.source == "pose") {
+    auto pose = estimator.estimate(rgb, parse_model(config.landmark_model));
+    if (!pose) return pose.error();
+    probability = pose->mask;
+    persons = pose->persons;
+  } else if (command.source == "selfie" || command.source == "selfie-landscape") {
+    auto selfie = estimator.selfie_mask(rgb, command.source == "selfie-landscape");
+    if (!selfie) return selfie.error();
+    probability = *selfie;
+  } else {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "--source must be pose, selfie or selfie-landscape");
+  }
+  cv::Mat mask_8u;
+  probability.convertTo(mask_8u, CV_8U, 255.0);
+  if (Status written = write_image(output, mask_8u); !written) return written;
+  if (overlay.empty()) return Ok{};
+  return write_image(overlay, draw_overlay(rgb, probability, persons));
+}
+
+Status predict_photo(const server::Config& config, person::PoseEstimator& estimator,
+                     const cv::Mat& rgb, const PredictCommand& command, const std::string& output) {
+  reshape::ReshapeRequest request;
+  request.goal = command.goal == "worst" ? reshape::Goal::kFatter : reshape::Goal::kSlimmer;
+  request.gender =
+      command.gender == "female" ? reshape::Gender::kFemale : reshape::Gender::kMale;
+  request.intensity = static_cast<float>(command.intensity);
+  auto after =
+      api::predict_future_shape(estimator, rgb, request, parse_model(config.landmark_model));
+  if (!after) return after.error();
+  cv::Mat result = *after;
+  if (command.side_by_side) cv::hconcat(rgb, *after, result);
+  return write_image(output, result);
+}
+
+Status make_output_dir(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error || !std::filesystem::is_directory(dir)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "several photos need a directory to write to; cannot use " + dir);
+  }
+  return Ok{};
+}
+
+// Runs `photo(worker, rgb, index)` on every input with one worker per core (or
+// inference_workers); returns the exit code after the summary.
+int run_batch_command(const server::Config& config, const std::vector<std::string>& inputs,
+                      const std::vector<std::string>& output_dirs,
+                      const std::function<Status(person::PoseEstimator&, const cv::Mat&, size_t)>&
+                          photo) {
+  for (const std::string& dir : output_dirs) {
+    if (Status made = make_output_dir(dir); !made) return fail(made.error().message);
+  }
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  const size_t wanted =
+      config.inference_workers > 0 ? static_cast<size_t>(config.inference_workers) : cores;
+  auto workers = make_estimators(config, config.landmark_model, std::min(wanted, inputs.size()));
+  if (!workers) return fail(workers.error().message);
+  const std::vector<std::string> conflicts = batch_conflicts(inputs, output_dirs);
+  BatchProgress progress(std::cerr, isatty(STDERR_FILENO) != 0, inputs.size());
+  const BatchSummary summary = run_batch(
+      *workers, inputs,
+      [&](person::PoseEstimator& worker, size_t index) -> Status {
+        if (!conflicts[index].empty()) {
+          return make_error(ErrorCode::kInvalidArgument, conflicts[index]);
+        }
+        auto rgb = load_image(config, inputs[index]);
+        if (!rgb) return rgb.error();
+        return photo(worker, *rgb, index);
+      },
+      progress);
+  progress.summary(summary);
+  return summary.failed.empty() ? 0 : 1;
+}
+
+int run_segment_batch(const server::Config& config, const SegmentCommand& command) {
+  std::vector<std::string> dirs = {command.output};
+  if (!command.overlay.empty()) dirs.push_back(command.overlay);
+  return run_batch_command(
+      config, command.images, dirs,
+      [&](person::PoseEstimator& worker, const cv::Mat& rgb, size_t index) {
+        const std::string& input = command.images[index];
+        return segment_photo(
+            config, worker, rgb, command, batch_output_path(command.output, input),
+            command.overlay.empty() ? "" : batch_output_path(command.overlay, input));
+      });
+}
+
+int run_predict_batch(const server::Config& config, const PredictCommand& command) {
+  return run_batch_command(
+      config, command.images, {command.output},
+      [&](person::PoseEstimator& worker, const cv::Mat& rgb, size_t index) {
+        return predict_photo(config, worker, rgb, command,
+                             batch_output_path(command.output, command.images[index]));
+      });
+}
+
 }  // namespace
 
 int run_pose(const server::Config& config, const PoseCommand& command) {
   auto rgb = load_image(config, command.image);
   if (!rgb) return fail(rgb.error().message);
-  auto estimator = make_estimator(config, command.model);
-  if (!estimator) return fail(estimator.error().message);
-  auto pose = estimator->estimate(*rgb, parse_model(command.model));
+  auto estimators = make_estimators(config, command.model, 1);
+  if (!estimators) return fail(estimators.error().message);
+  auto pose = estimators->front().estimate(*rgb, parse_model(command.model));
   if (!pose) return fail(pose.error().message);
   nlohmann::json persons = nlohmann::json::array();
   for (const person::Person& found : pose->persons) {
@@ -108,57 +224,25 @@ int run_pose(const server::Config& config, const PoseCommand& command) {
 }
 
 int run_segment(const server::Config& config, const SegmentCommand& command) {
-  auto rgb = load_image(config, command.image);
+  if (is_batch(command.images, command.output)) return run_segment_batch(config, command);
+  auto rgb = load_image(config, command.images.front());
   if (!rgb) return fail(rgb.error().message);
-  auto estimator = make_estimator(config, config.landmark_model);
-  if (!estimator) return fail(estimator.error().message);
-  cv::Mat probability;
-  std::vector<person::Person> persons;
-  if (command.source == "pose") {
-    auto pose = estimator->estimate(*rgb, parse_model(config.landmark_model));
-    if (!pose) return fail(pose.error().message);
-    probability = pose->mask;
-    persons = pose->persons;
-  } else if (command.source == "selfie" || command.source == "selfie-landscape") {
-    auto selfie = estimator->selfie_mask(*rgb, command.source == "selfie-landscape");
-    if (!selfie) return fail(selfie.error().message);
-    probability = *selfie;
-  } else {
-    return fail("--source must be pose, selfie or selfie-landscape");
-  }
-  cv::Mat mask_8u;
-  probability.convertTo(mask_8u, CV_8U, 255.0);
-  if (Status written = write_image(command.output, mask_8u); !written) {
-    return fail(written.error().message);
-  }
-  if (!command.overlay.empty()) {
-    if (Status written = write_image(command.overlay, draw_overlay(*rgb, probability, persons));
-        !written) {
-      return fail(written.error().message);
-    }
-  }
-  return 0;
+  auto estimators = make_estimators(config, config.landmark_model, 1);
+  if (!estimators) return fail(estimators.error().message);
+  const Status segmented =
+      segment_photo(config, estimators->front(), *rgb, command, command.output, command.overlay);
+  return segmented ? 0 : fail(segmented.error().message);
 }
 
 int run_predict(const server::Config& config, const PredictCommand& command) {
-  auto rgb = load_image(config, command.image);
+  if (is_batch(command.images, command.output)) return run_predict_batch(config, command);
+  auto rgb = load_image(config, command.images.front());
   if (!rgb) return fail(rgb.error().message);
-  reshape::ReshapeRequest request;
-  request.goal = command.goal == "worst" ? reshape::Goal::kFatter : reshape::Goal::kSlimmer;
-  request.gender =
-      command.gender == "female" ? reshape::Gender::kFemale : reshape::Gender::kMale;
-  request.intensity = static_cast<float>(command.intensity);
-  auto estimator = make_estimator(config, config.landmark_model);
-  if (!estimator) return fail(estimator.error().message);
-  auto after =
-      api::predict_future_shape(*estimator, *rgb, request, parse_model(config.landmark_model));
-  if (!after) return fail(after.error().message);
-  cv::Mat result = *after;
-  if (command.side_by_side) cv::hconcat(*rgb, *after, result);
-  if (Status written = write_image(command.output, result); !written) {
-    return fail(written.error().message);
-  }
-  return 0;
+  auto estimators = make_estimators(config, config.landmark_model, 1);
+  if (!estimators) return fail(estimators.error().message);
+  const Status predicted =
+      predict_photo(config, estimators->front(), *rgb, command, command.output);
+  return predicted ? 0 : fail(predicted.error().message);
 }
 
 }  // namespace bodyshape::cli
