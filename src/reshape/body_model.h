@@ -22,6 +22,10 @@ inline constexpr float kMinVisibility = 0.5f;
 inline constexpr float kWaistT = 0.62f;  // between the lowest rib and the iliac crest
 inline constexpr float kHipsT = 1.0f;    // hip-joint line: greater trochanters, widest in front view
 inline constexpr float kMidThighT = 0.5f;
+// Each width is the median over a band of cross-sections this far either side of its station
+// (in t): the waist and thigh bands span about 5 % of the torso / thigh length each way, the
+// hips' stays close to the hip line, where the width changes fastest along the body.
+inline constexpr float kWaistHalfBand = 0.06f, kHipsHalfBand = 0.04f, kMidThighHalfBand = 0.08f;
 
 enum class SegmentKind { kTorso, kNeck, kUpperArm, kForearm, kThigh, kCalf };
 

@@ -62,11 +62,36 @@ float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, const 
     cv::Mat dx_smooth, dy_smooth;
     cv::GaussianBlur(dx, dx_smooth, cv::Size(7, 7), 1.5, 1.5, cv::BORDER_REPLICATE);
     cv::GaussianBlur(dy, dy_smooth, cv::Size(7, 7), 1.5, 1.5, cv::BORDER_REPLICATE);
-    const cv::Mat rest = 1.f - weight;
-    dx = (dx.mul(rest) + dx_smooth.mul(weight)).mul(keep) + rigid_dx;
-    dy = (dy.mul(rest) + dy_smooth.mul(weight)).mul(keep) + rigid_dy;
+    // Only the change is scaled by `keep` (frozen: none); the field itself already carries the
+    // freeze, and multiplying it by `keep` again on every attempt would steepen the freeze's edge.
+    const cv::Mat change_weight = weight.mul(keep);
+    dx += (dx_smooth - dx).mul(change_weight) + rigid_dx;
+    dy += (dy_smooth - dy).mul(change_weight) + rigid_dy;
   }
-  float result = min_jacobian(dx, dy, cell);
+  float result = min_jacobian(dx, dy, cell, &per_cell);
+  if (result >= target) return result;
+  // Still folding somewhere (folded arms, a limb crossing the torso): damp the field around the
+  // bad cells with a wide, gentle weight (a steep one would add gradient of its own), so one
+  // awkward spot does not shrink the change everywhere else. Stops as soon as a step fails to help.
+  for (int attempt = 0; attempt < 12 && result < target; ++attempt) {
+    cv::Mat bad = per_cell < target + 0.05f;
+    cv::Mat node_bad(dx.size(), CV_8U, cv::Scalar(0));
+    bad.copyTo(node_bad(cv::Rect(0, 0, bad.cols, bad.rows)));
+    cv::dilate(node_bad, node_bad, cv::Mat(), cv::Point(-1, -1), 3);
+    cv::Mat weight;
+    node_bad.convertTo(weight, CV_32F, 1.0 / 255.0);
+    cv::GaussianBlur(weight, weight, cv::Size(0, 0), 4.0, 4.0, cv::BORDER_REPLICATE);
+    double peak = 0;
+    cv::minMaxLoc(weight, nullptr, &peak);
+    if (peak <= 0) break;
+    const cv::Mat damp = 1.f - (0.2f / static_cast<float>(peak)) * weight;
+    cv::Mat next_dx = (dx - rigid_dx).mul(damp) + rigid_dx;
+    cv::Mat next_dy = (dy - rigid_dy).mul(damp) + rigid_dy;
+    cv::Mat next_per_cell;
+    const float next = min_jacobian(next_dx, next_dy, cell, &next_per_cell);
+    if (next <= result) break;
+    dx = next_dx, dy = next_dy, per_cell = next_per_cell, result = next;
+  }
   if (result >= target) return result;
   // Last resort: the largest uniform scale that keeps the field fold-free.
   float lo = 0.f, hi = 1.f;

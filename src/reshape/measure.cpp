@@ -1,6 +1,8 @@
 // measure_widths: the width measurements, from any person mask (the input's, a warped
 // one, or one the person pipeline finds on the output).
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "reshape/body_model.h"
 #include "reshape/reshape.h"
@@ -27,12 +29,26 @@ BodyWidths measure_widths(const BodyLandmarks& body, const cv::Mat& person_mask)
       }
       return section.extent[0] + section.extent[1];
     };
+    // One cross-section is fragile (a forearm crossing the waist, a fold of clothing, a hand on
+    // the hip): the median of a short band of them around the station, measurable only where most
+    // of the band is.
+    auto band_width = [&](float t, float half_band) -> std::optional<float> {
+      constexpr int kStations = 7;
+      std::vector<float> found;
+      for (int k = 0; k < kStations; ++k) {
+        const float offset = half_band * (2.f * static_cast<float>(k) / (kStations - 1) - 1.f);
+        if (const auto width = width_at(t + offset)) found.push_back(*width);
+      }
+      if (2 * found.size() <= kStations) return std::nullopt;
+      std::nth_element(found.begin(), found.begin() + found.size() / 2, found.end());
+      return found[found.size() / 2];
+    };
     if (segment.kind == SegmentKind::kTorso && hips_visible) {
-      widths.waist_px = width_at(kWaistT);
-      widths.hips_px = width_at(kHipsT);
+      widths.waist_px = band_width(kWaistT, kWaistHalfBand);
+      widths.hips_px = band_width(kHipsT, kHipsHalfBand);
     }
     if (segment.kind == SegmentKind::kThigh) {
-      if (const auto width = width_at(kMidThighT)) {
+      if (const auto width = band_width(kMidThighT, kMidThighHalfBand)) {
         thigh_sum += *width;
         ++thigh_count;
       }
