@@ -102,7 +102,7 @@ TEST(ReshapeField, WidthChangeScalesWithIntensity) {
       change[n] = (*after.waist_px - *before.waist_px) / *before.waist_px;
     }
     EXPECT_EQ(change[0] > 0, goal == Goal::kFatter);
-    EXPECT_NEAR(change[1] / change[0], 2.0, 0.5) << "intensity 2 ~ twice intensity 1";
+    EXPECT_NEAR(change[1] / change[0], 2.0, 0.5) << "intensity 2 ~ twice intensity 1: " << change[0] << " " << change[1];
   }
 }
 

@@ -4,6 +4,7 @@
 // tests/reshape_acceptance_test.cpp and bench/reshape.cpp (header-only, no build change).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -34,8 +35,9 @@ inline BodyLandmarks to_body(const person::Person& p, cv::Size size) {
   return body;
 }
 
-// `near`: on the output, the person closest to the input's (mean distance of the torso's four
-// landmarks), so another person in the photo is never compared with ours.
+// `near`: on the output, the person closest to the input's (mean distance of the face and
+// shoulder landmarks, and the hips where both runs see them: an upper-body photo's hips are
+// guesses below the frame), so another person in the photo is never compared with ours.
 inline PipelineBody find_body(person::PoseEstimator& estimator, const cv::Mat& rgb,
                               const BodyLandmarks* near = nullptr) {
   PipelineBody result;
@@ -47,8 +49,14 @@ inline PipelineBody find_body(person::PoseEstimator& estimator, const cv::Mat& r
     for (const person::Person& p : pose->persons) {
       const BodyLandmarks body = to_body(p, rgb.size());
       double sum = 0;
-      for (int i : {11, 12, 23, 24}) sum += cv::norm(body.px[i] - near->px[i]);
-      if (sum < best) best = sum, chosen = &p;
+      int count = 0;
+      for (int i : {0, 2, 5, 7, 8, 11, 12, 23, 24}) {
+        if (body.visibility[i] < 0.5f || near->visibility[i] < 0.5f) continue;
+        sum += cv::norm(body.px[i] - near->px[i]);
+        ++count;
+      }
+      const double mean = count > 0 ? sum / count : std::numeric_limits<double>::infinity();
+      if (mean < best) best = mean, chosen = &p;
     }
   }
   result.found = true;
@@ -77,6 +85,10 @@ struct Acceptance {
   double face_psnr_db = 0, background_psnr_db = 0, min_jacobian = 0;
   double max_landmark_shift = 0;  // fraction of the diagonal, over the landmarks that must stay
   int worst_landmark = -1;
+  double max_core_shift = 0;  // the same over face, shoulders, hips, knees, ankles seen by both runs
+  int worst_core = -1;
+  double max_core_field_shift = 0;  // how far the field itself moves those landmarks
+  int worst_core_field = -1;
   bool same_size = false;
 };
 
@@ -112,6 +124,19 @@ inline Acceptance accept(person::PoseEstimator& estimator, const cv::Mat& rgb,
     if (limb_landmark(i) && cv::norm(field->forward(p) - p) > kRidingShift * diagonal) continue;
     const double shift = cv::norm(output_body.body.px[i] - p) / diagonal;
     if (shift > a.max_landmark_shift) a.max_landmark_shift = shift, a.worst_landmark = i;
+    // A joint within 3 % of the diagonal of the frame's edge is the network's guess at a body
+    // part the photo cuts off (knees of a 3/4 shot, hips of a portrait): not a landmark to hold.
+    const float margin = static_cast<float>(0.03 * diagonal);
+    const bool framed = p.x >= margin && p.y >= margin && p.x <= rgb.cols - 1 - margin &&
+                        p.y <= rgb.rows - 1 - margin;
+    const bool core = framed && (i <= 12 || (i >= 23 && i <= 28));
+    if (core && output_body.body.visibility[i] >= 0.5f && shift > a.max_core_shift) {
+      a.max_core_shift = shift, a.worst_core = i;
+    }
+    if (core) {
+      const double moved = cv::norm(field->forward(p) - p) / diagonal;
+      if (moved > a.max_core_field_shift) a.max_core_field_shift = moved, a.worst_core_field = i;
+    }
   }
   return a;
 }

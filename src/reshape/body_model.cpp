@@ -118,6 +118,14 @@ BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size) {
     }
   }
 
+  for (int joint : {kShoulder[0], kShoulder[1], kHip[0], kHip[1], kKnee[0], kKnee[1]}) {
+    const cv::Point2f p = body.px[joint];
+    if (visible(joint) && p.x >= 0 && p.y >= 0 && p.x < static_cast<float>(image_size.width) &&
+        p.y < static_cast<float>(image_size.height)) {
+      model.pinned.push_back(p);
+    }
+  }
+
   // Face: the box around landmarks 0-10, generously enlarged so the jaw, hair line and ears stay
   // out of the change (the acceptance box is the same box enlarged 20 %).
   {

@@ -60,7 +60,11 @@ struct BodyModel {
   float scale_px = 0;  // shoulder width (or a stand-in): the unit for caps and margins
   std::vector<Segment> segments;
   std::vector<Freeze> frozen;  // face, hands, feet
+  // Joints the change must not move (visible shoulders, hips, knees): the field is pulled back to
+  // zero at each, over kPinRadius x scale_px around it.
+  std::vector<cv::Point2f> pinned;
 };
+inline constexpr float kPinRadius = 0.15f;
 
 BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size);
 

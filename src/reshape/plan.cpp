@@ -20,15 +20,21 @@ constexpr float kGridNodes = 240.f;
 // zero linearly over it, so |d(shift)/dn| <= 1/kBandPerShift = 0.67 and the Jacobian stays >= 0.33
 // before smoothing (smoothing only raises it).
 constexpr float kBandPerShift = 1.5f;
-// How far beyond the old outline slimming may stretch background, as a fraction of the image
-// diagonal (the issue checks background farther than 3 % of the diagonal from the body).
+// How far beyond the old outline a change may reach, as a fraction of the image diagonal (the
+// issue checks that background farther than 3 % of the diagonal from the body stays as it was).
+// Slimming stretches background up to 0.5 x the shift beyond the outline; fattening covers it
+// up to the whole shift. Only a close-up whose body fills the frame reaches these caps at
+// intensity 1; above 1 they grow with the intensity.
 constexpr float kSlimReach = 0.022f;
+constexpr float kFattenReach = 0.026f;
 // Segments blend by softmin of their distance in units of their half-width; larger = sharper.
 constexpr float kBlendSharpness = 5.f;
 // The issue asks for > 0.3 everywhere; a little margin for the bilinear upsampling.
 constexpr float kMinJacobian = 0.32f;
-// Largest |(d - T) x grad(keep)| at a freeze's edge (see rasterize).
+// Largest |(d - T) x grad(keep)| at a freeze's edge, and the widest fade (x body scale) that
+// may buy it (see rasterize); past that the fold repair smooths what is left.
 constexpr float kFreezeEdgeSlope = 0.6f;
+constexpr float kMaxFade = 0.4f;
 
 float smoothstep01(float x) {
   x = std::clamp(x, 0.f, 1.f);
@@ -111,17 +117,20 @@ struct PlannedSegment {
   Segment segment;
   std::vector<Station> stations;  // evenly spaced over [t_first, t_last]
   float half_width_px = 1.f;      // typical, for blending and along-axis fall-off
-  // Slimming's push band reaches 0.5 x the contour's shift beyond the old outline: capping the
-  // shift keeps it within kSlimReach of the body (the background beyond stays bit-exact).
-  float max_slim_shift_px = INFINITY;
+  // The most a contour may move in (slimming) or out (fattening), from kSlimReach / kFattenReach.
+  float max_slim_shift_px = INFINITY, max_fatten_shift_px = INFINITY;
 };
 
 PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
                             const ReshapeRequest& request) {
   PlannedSegment planned;
   planned.segment = segment;
-  planned.max_slim_shift_px =
-      kSlimReach * static_cast<float>(std::hypot(mask_u8.cols, mask_u8.rows)) / (kBandPerShift - 1.f);
+  const float diagonal = static_cast<float>(std::hypot(mask_u8.cols, mask_u8.rows));
+  // The reach grows with the intensity: twice the change asked for may cover (or stretch) twice
+  // as much background.
+  const float reach = std::max(1.f, request.intensity) * diagonal;
+  planned.max_slim_shift_px = kSlimReach * reach / (kBandPerShift - 1.f);
+  planned.max_fatten_shift_px = kFattenReach * reach;
   const std::vector<Knot> profile = gain_profile(segment.kind, request.goal, request.gender);
   const float span = segment.t_last - segment.t_first;
   const int count = std::clamp(static_cast<int>(segment.length() * span / 3.f), 4, 48);
@@ -154,7 +163,7 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
       // Slimming: the band ends 0.5 x shift outside the old contour; keep it inside half the
       // free space so it never pulls on the next body part (an arm, the other leg).
       limit[side] = wanted[side] < 0 ? std::min(section.gap[side], planned.max_slim_shift_px)
-                                     : INFINITY;
+                                     : planned.max_fatten_shift_px;
     }
     // The skeleton's core stays put: the hip joints near the hip line, the shoulders at the top.
     const float core = segment.hip_core_px * smoothstep01((t - 0.55f) / 0.45f) +
@@ -288,6 +297,46 @@ void set_targets(std::vector<PlannedSegment>& planned) {
   }
 }
 
+// The skeleton stays put: blending, smoothing, the freeze and the calibration's larger commands
+// leave a few pixels of motion at the joints; each pinned joint takes its own offset back out with
+// a smooth bump (its gradient, offset / radius, stays small next to the contour's).
+// `keep` (optional, grid size): the freeze's weights; the bump never moves what it froze.
+void pin_joints(const BodyModel& model, cv::Size2f cell_px, cv::Mat& dx, cv::Mat& dy,
+                const cv::Mat& keep = cv::Mat()) {
+  // The bump's steepest slope is 1.5 x offset / radius: a radius of 3 x the offset keeps it at
+  // 0.5, so a joint right at a moved outline (a hip landmark on the silhouette's edge) cannot
+  // fold.
+  constexpr float kRadiusPerOffset = 3.f;
+  const float base_radius = kPinRadius * model.scale_px;
+  // Bumps of nearby joints overlap (hip and knee in a squat): a few rounds settle them all.
+  for (int round = 0; round < 4; ++round) {
+    for (const cv::Point2f& pin : model.pinned) {
+      const cv::Point2f offset(sample_grid(dx, pin, cell_px), sample_grid(dy, pin, cell_px));
+      const float size = static_cast<float>(cv::norm(offset));
+      if (size < 0.05f) continue;
+      // A joint deep inside a strongly moving part (a hip under folded arms' hands) is only
+      // partly pinned: a wider bump would move the face and background around it.
+      const float radius = std::clamp(kRadiusPerOffset * size, std::max(1.f, base_radius),
+                                      std::max(1.f, 2.f * base_radius));
+      const cv::Point2f applied = offset * std::min(1.f, radius / (kRadiusPerOffset * size));
+      const cv::Rect near(cv::Point(static_cast<int>((pin.x - radius) / cell_px.width) - 1,
+                                    static_cast<int>((pin.y - radius) / cell_px.height) - 1),
+                          cv::Point(static_cast<int>((pin.x + radius) / cell_px.width) + 2,
+                                    static_cast<int>((pin.y + radius) / cell_px.height) + 2));
+      const cv::Rect nodes = near & cv::Rect(cv::Point(0, 0), dx.size());
+      for (int j = nodes.y; j < nodes.y + nodes.height; ++j) {
+        for (int i = nodes.x; i < nodes.x + nodes.width; ++i) {
+          const float distance = static_cast<float>(cv::norm(grid_to_pixel(i, j, cell_px) - pin));
+          const float weight = (1.f - smoothstep01(distance / radius)) *
+                               (keep.empty() ? 1.f : keep.at<float>(j, i));
+          dx.at<float>(j, i) -= weight * applied.x;
+          dy.at<float>(j, i) -= weight * applied.y;
+        }
+      }
+    }
+  }
+}
+
 // The grids of one rasterised plan: the field after smoothing, freezing and the fold check, and
 // what the freeze kept (enforce_min_jacobian needs it).
 struct FieldGrids {
@@ -406,6 +455,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   // body's motion under their centre, and the image border held.
   cv::GaussianBlur(dx, dx, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
   cv::GaussianBlur(dy, dy, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
+  pin_joints(model, cell_px, dx, dy);
   std::vector<cv::Point2f> translation(model.frozen.size(), {0, 0});
   for (size_t k = 0; k < model.frozen.size(); ++k) {
     const cv::Point2f center = model.frozen[k].center;
@@ -434,8 +484,10 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
         most = std::max(most, static_cast<float>(cv::norm(d - translation[k])));
       }
     }
-    // smoothstep's steepest slope is 1.5 / fade.
-    fade[k] = std::max(frozen.fade_px, 1.5f * most / kFreezeEdgeSlope);
+    // smoothstep's steepest slope is 1.5 / fade; never wider than kMaxFade x scale, so a hand
+    // carried far by the torso drags no large disc of background (or the face) along.
+    fade[k] = std::clamp(1.5f * most / kFreezeEdgeSlope, frozen.fade_px,
+                         std::max(frozen.fade_px, kMaxFade * model.scale_px));
   }
   const float border_px = 3.f * std::max(cell_px.width, cell_px.height);
   FieldGrids out;
@@ -445,17 +497,24 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   for (int j = 0; j < grid.height; ++j) {
     for (int i = 0; i < grid.width; ++i) {
       const cv::Point2f p = grid_to_pixel(i, j, cell_px);
-      float keep = 1.f, covered_sum = 0.f;
+      // The face and feet never move, even inside a hand's fade (a hand raised to the chin):
+      // what they cover takes no part of the hands' translation.
+      float keep = 1.f, riding_sum = 0.f, still = 0.f;
       cv::Point2f rigid_sum(0, 0);
       for (size_t k = 0; k < model.frozen.size(); ++k) {
         const Freeze& frozen = model.frozen[k];
         const float beyond = static_cast<float>(cv::norm(p - frozen.center)) - frozen.radius_px;
         const float covered = 1.f - smoothstep01(beyond / std::max(1.f, fade[k]));
         keep = std::min(keep, 1.f - covered);
-        covered_sum += covered;
-        rigid_sum += covered * translation[k];
+        if (frozen.rides_along) {
+          riding_sum += covered;
+          rigid_sum += covered * translation[k];
+        } else {
+          still = std::max(still, covered);
+        }
       }
-      const cv::Point2f rigid = covered_sum > 0 ? rigid_sum / covered_sum : cv::Point2f(0, 0);
+      const cv::Point2f rigid =
+          riding_sum > 0 ? (1.f - still) * rigid_sum / riding_sum : cv::Point2f(0, 0);
       const float to_border = std::min({p.x, p.y, static_cast<float>(image_size.width - 1) - p.x,
                                         static_cast<float>(image_size.height - 1) - p.y});
       const float border = smoothstep01(to_border / border_px);
@@ -466,9 +525,14 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   }
   out.dx = dx.mul(out.keep) + out.rigid_dx;
   out.dy = dy.mul(out.keep) + out.rigid_dy;
-  out.min_jacobian = repair_folds ? enforce_min_jacobian(out.dx, out.dy, out.keep, out.rigid_dx,
-                                                         out.rigid_dy, cell_px, kMinJacobian)
-                                  : min_jacobian(out.dx, out.dy, cell_px);
+  pin_joints(model, cell_px, out.dx, out.dy, out.keep);  // again: a hand riding past moved it
+  // The fold repair may give a joint back a little motion where it sits right at a moved outline
+  // (a hip landmark on the silhouette's edge): no fold is worth a pixel-exact joint.
+  if (repair_folds) {
+    enforce_min_jacobian(out.dx, out.dy, out.keep, out.rigid_dx, out.rigid_dy, cell_px,
+                         kMinJacobian);
+  }
+  out.min_jacobian = min_jacobian(out.dx, out.dy, cell_px);
   return out;
 }
 
@@ -512,7 +576,7 @@ void calibrate_shifts(std::vector<PlannedSegment>& planned, const WarpField& fie
         const float limit =
             station.target[side] < 0
                 ? std::min(kLimitSlack * station.max_shift[side], p.max_slim_shift_px)
-                : INFINITY;
+                : p.max_fatten_shift_px;
         const float command = station.shift[side] * smoothed;
         const float most = std::min(limit, kMaxGain * std::abs(station.target[side]));
         station.shift[side] = std::copysign(std::min(std::abs(command), most), command);
