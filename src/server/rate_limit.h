@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "api/reply.h"
+#include "common/token_bucket.h"
 
 namespace bodyshape::server {
 
@@ -48,11 +49,11 @@ class TokenBucketLimiter {
 
  private:
   struct Bucket {
-    double tokens;
-    Clock::time_point updated;
+    TokenBucketState state;  // updated_s: seconds of Clock's epoch
+    double full_at_s;        // from then on the bucket is the same as never seen
   };
-  void refill(Bucket& bucket, Clock::time_point now) const;
-  void make_room(Clock::time_point now);
+  TokenBucketLimit limit() const { return {options_.per_minute, options_.burst}; }
+  void make_room(double now_s);
 
   const TokenBucketOptions options_;
   mutable std::mutex mutex_;

@@ -22,6 +22,22 @@ constexpr std::array kMigrations = {
               ");"
               "CREATE UNIQUE INDEX accounts_active_email ON accounts (email)"
               "  WHERE revoked_at IS NULL"},
+    Migration{2,
+              // Counters that replicas sharing the database share (counter_store.h). DOUBLE
+              // PRECISION: Unix seconds need more than float4's 24-bit mantissa.
+              "CREATE TABLE rate_buckets ("
+              "  bucket_key TEXT PRIMARY KEY,"           // "ip:ADDRESS" or "account:EMAIL"
+              "  tokens DOUBLE PRECISION NOT NULL,"
+              "  updated_s DOUBLE PRECISION NOT NULL,"   // Unix seconds
+              "  full_at_s DOUBLE PRECISION NOT NULL"    // full again: the row may be deleted
+              ");"
+              "CREATE INDEX rate_buckets_full_at ON rate_buckets (full_at_s);"
+              "CREATE TABLE account_usage ("
+              "  email TEXT NOT NULL,"                   // normalised
+              "  day TEXT NOT NULL,"                     // UTC, YYYY-MM-DD
+              "  requests BIGINT NOT NULL,"
+              "  PRIMARY KEY (email, day)"
+              ")"},
 };
 
 }  // namespace
@@ -49,6 +65,15 @@ Status apply_migrations(MigrationTarget& target) {
     }
   }
   return Ok{};
+}
+
+std::string utc_day(std::chrono::system_clock::time_point when) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[16];
+  std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
+  return text;
 }
 
 std::string now_iso8601_utc() {
