@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/log.h"
+
 namespace bodyshape::server {
 namespace {
 
@@ -50,6 +52,24 @@ Admission TokenBucketLimiter::admit(std::string_view key, Clock::time_point now)
   buckets_.insert_or_assign(std::string(key), Bucket{take.after, take.full_at_s});
   if (take.allowed) return {};
   return {.allowed = false, .retry_after_s = whole_seconds_at_least_one(take.retry_after_s)};
+}
+
+Admission SharedLimiter::admit(std::string_view key) {
+  if (!enabled()) return {};
+  const std::string bucket_key = key_prefix_ + std::string(key);
+  Result<TokenTake> take =
+      counters_.take_token(bucket_key, {options_.per_minute, options_.burst}, unix_now_());
+  if (!take) {
+    if (!degraded_.exchange(true)) {
+      log::warn("shared rate limit unavailable: counting in this process until the database "
+                "answers",
+                {{"limit", key_prefix_}, {"error", take.error().message}});
+    }
+    return fallback_.admit(key, Clock::now());
+  }
+  if (degraded_.exchange(false)) log::info("shared rate limit back", {{"limit", key_prefix_}});
+  if (take->allowed) return {};
+  return {.allowed = false, .retry_after_s = whole_seconds_at_least_one(take->retry_after_s)};
 }
 
 size_t TokenBucketLimiter::tracked_keys() const {
