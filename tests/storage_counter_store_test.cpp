@@ -191,7 +191,8 @@ TEST_P(CounterStoreTest, OverlongKeyIsCutNotRefused) {
 }
 
 TEST_P(CounterStoreTest, UsageCountsRequestsPerAccountPerDay) {
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(counters().count_request("bob@example.com", "2024-05-02"));
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(counters().count_request("bob@example.com", "2024-05-02"));
   ASSERT_TRUE(counters().count_request("ann@example.com", "2024-05-02"));
   ASSERT_TRUE(counters().count_request("bob@example.com", "2024-05-01"));
   std::unique_ptr<AccountStore> other = open_store();

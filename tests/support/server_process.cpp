@@ -159,6 +159,14 @@ int ServerProcess::stop() {
   return code;
 }
 
+int ServerProcess::kill_now() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGKILL);
+  const int code = wait_exit_code(pid_);
+  pid_ = -1;
+  return code;
+}
+
 std::string ServerProcess::log() const { return slurp(log_path_); }
 
 std::string ServerProcess::create_account(const std::string& email) const {
