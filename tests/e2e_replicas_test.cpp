@@ -41,13 +41,6 @@ constexpr int kReplicas = 3;
 constexpr int kAccountBurst = 10;  // the N of "exactly N admitted"
 const std::string kPepper(64, 'r');
 
-std::string read_text(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 // bodyshape_http_requests_total{route=ROUTE,status=STATUS} on one replica, asked directly.
 int served(const ServerProcess& replica, const std::string& route, int status) {
   auto response = replica.client(5).Get("/metrics");
@@ -105,7 +98,7 @@ TEST(ReplicasBehindNginx, SpreadSharedAccountLimitAndAKilledReplicaCostsNoReques
   }
   std::vector<int> ports;
   for (const auto& replica : replicas) ports.push_back(replica->port());
-  testing::NginxProcess nginx(read_text(std::string(BODYSHAPE_SOURCE_DIR) + "/deploy/nginx.conf"),
+  testing::NginxProcess nginx(testing::read_text(std::string(BODYSHAPE_SOURCE_DIR) + "/deploy/nginx.conf"),
                               ports);
   const double setup_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -6,11 +6,6 @@
 #include "storage/counter_store.h"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
-
-#include <pqxx/connection>
-#include <pqxx/nontransaction>
-
 #include <atomic>
 #include <cmath>
 #include <random>
@@ -18,7 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include "storage/account_schema.h"
 #include "storage/account_store.h"
+#include "support/database.h"
 #include "support/postgres.h"
 #include "support/server_process.h"
 
@@ -58,35 +55,8 @@ class CounterStoreTest : public ::testing::TestWithParam<Backend> {
   CounterStore& counters() { return store_->counters(); }
 
   // SQL on its own connection, as another process would run it.
-  int64_t query_int(const std::string& sql) {
-    if (GetParam() == Backend::kPostgres) {
-      pqxx::connection other(location_);
-      pqxx::nontransaction statement(other);
-      return statement.exec1(sql)[0].as<int64_t>();
-    }
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(location_.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* query = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &query, nullptr), SQLITE_OK);
-    EXPECT_EQ(sqlite3_step(query), SQLITE_ROW);
-    const int64_t value = sqlite3_column_int64(query, 0);
-    sqlite3_finalize(query);
-    sqlite3_close(db);
-    return value;
-  }
-
-  void run_sql(const std::string& sql) {
-    if (GetParam() == Backend::kPostgres) {
-      pqxx::connection other(location_);
-      pqxx::nontransaction statement(other);
-      statement.exec(sql);
-      return;
-    }
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(location_.c_str(), &db), SQLITE_OK);
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
-  }
+  int64_t query_int(const std::string& sql) { return testing::query_int_on(location_, sql); }
+  void run_sql(const std::string& sql) { testing::run_sql_on(location_, sql); }
 
   bool allowed(std::string_view key, const TokenBucketLimit& limit, double now_s) {
     Result<TokenTake> take = counters().take_token(key, limit, now_s);
@@ -224,6 +194,13 @@ TEST_P(CounterStoreTest, BrokenDatabaseIsUnavailable) {
   EXPECT_EQ(usage.error().code, ErrorCode::kUnavailable);
   // The store still works for what the tables it has can answer.
   EXPECT_TRUE(store_->ping());
+}
+
+TEST(UtcDay, IsTheCalendarDayInUtc) {
+  using std::chrono::system_clock;
+  EXPECT_EQ(utc_day(system_clock::from_time_t(0)), "1970-01-01");
+  EXPECT_EQ(utc_day(system_clock::from_time_t(1714607999)), "2024-05-01");  // 23:59:59Z
+  EXPECT_EQ(utc_day(system_clock::from_time_t(1714608000)), "2024-05-02");
 }
 
 }  // namespace

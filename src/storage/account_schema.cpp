@@ -40,6 +40,15 @@ constexpr std::array kMigrations = {
               ")"},
 };
 
+std::string utc_text(std::chrono::system_clock::time_point when, const char* format) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, format, &utc);
+  return text;
+}
+
 }  // namespace
 
 std::span<const Migration> account_migrations() {
@@ -68,21 +77,11 @@ Status apply_migrations(MigrationTarget& target) {
 }
 
 std::string utc_day(std::chrono::system_clock::time_point when) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[16];
-  std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
-  return text;
+  return utc_text(when, "%Y-%m-%d");
 }
 
 std::string now_iso8601_utc() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
+  return utc_text(std::chrono::system_clock::now(), "%Y-%m-%dT%H:%M:%SZ");
 }
 
 }  // namespace bodyshape::storage

@@ -1,4 +1,5 @@
 #include "support/nginx.h"
+#include "support/testdata.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -18,13 +19,6 @@
 
 namespace bodyshape::testing {
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 int run_and_wait(const std::vector<std::string>& args, const std::string& output_path,
                  pid_t* child = nullptr) {
@@ -130,7 +124,7 @@ NginxProcess::NginxProcess(const std::string& deploy_conf, const std::vector<int
     std::ofstream(config_path) << nginx_config_for_test(deploy_conf, upstream_ports, port_,
                                                         prefix_.path(), worker_user_for_root());
     if (run_and_wait({binary, "-t", "-p", prefix_.path(), "-c", config_path}, output_path) != 0) {
-      throw std::runtime_error("nginx -t refused the config:\n" + slurp(output_path));
+      throw std::runtime_error("nginx -t refused the config:\n" + read_text(output_path));
     }
     run_and_wait({binary, "-p", prefix_.path(), "-c", config_path, "-g", "daemon off;"},
                  output_path, &pid_);
@@ -147,7 +141,7 @@ NginxProcess::NginxProcess(const std::string& deploy_conf, const std::vector<int
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
   }
-  throw std::runtime_error("nginx did not start:\n" + slurp(output_path) + error_log());
+  throw std::runtime_error("nginx did not start:\n" + read_text(output_path) + error_log());
 }
 
 NginxProcess::~NginxProcess() {
@@ -157,7 +151,7 @@ NginxProcess::~NginxProcess() {
 }
 
 std::string NginxProcess::error_log() const {
-  return slurp(prefix_.path() + "/error.log");
+  return read_text(prefix_.path() + "/error.log");
 }
 
 }  // namespace bodyshape::testing

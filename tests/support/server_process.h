@@ -57,6 +57,8 @@ class ServerProcess {
   std::string create_account(const std::string& email) const;
 
  private:
+  int signal_and_wait(int signal_number);
+
   TempDir data_dir_;
   int port_ = 0;
   pid_t pid_ = -1;
