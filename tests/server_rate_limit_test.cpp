@@ -159,9 +159,13 @@ TEST(SharedLimiter, DatabaseDownFallsBackToInProcessBucketsThenRecovers) {
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.admit("ann@example.com").allowed) << i;
   EXPECT_TRUE(limiter.degraded());
   EXPECT_FALSE(limiter.admit("ann@example.com").allowed) << "the fallback keeps the limit";
+  EXPECT_EQ(counters.keys_seen.size(), 1u) << "not asked again within the retry delay";
   counters.down = false;
+  EXPECT_FALSE(limiter.admit("ann@example.com").allowed) << "still the fallback's answer";
+  now_s += SharedLimiter::kRetryDatabaseAfterS;
   EXPECT_TRUE(limiter.admit("ann@example.com").allowed) << "the shared bucket is still full";
   EXPECT_FALSE(limiter.degraded());
+  EXPECT_EQ(counters.keys_seen.size(), 2u);
 }
 
 TEST(SharedLimiter, ZeroPerMinuteIsOffAndTouchesNoStore) {

@@ -56,10 +56,15 @@ Admission TokenBucketLimiter::admit(std::string_view key, Clock::time_point now)
 
 Admission SharedLimiter::admit(std::string_view key) {
   if (!enabled()) return {};
+  const double now_s = unix_now_();
+  if (degraded_.load() && now_s < next_database_try_s_.load()) {
+    return fallback_.admit(key, Clock::now());
+  }
   const std::string bucket_key = key_prefix_ + std::string(key);
   Result<TokenTake> take =
-      counters_.take_token(bucket_key, {options_.per_minute, options_.burst}, unix_now_());
+      counters_.take_token(bucket_key, {options_.per_minute, options_.burst}, now_s);
   if (!take) {
+    next_database_try_s_ = now_s + kRetryDatabaseAfterS;
     if (!degraded_.exchange(true)) {
       log::warn("shared rate limit unavailable: counting in this process until the database "
                 "answers",

@@ -92,7 +92,9 @@ class InProcessLimiter : public RequestLimiter {
 // replica on it, on the wall clock (Unix seconds). When the database cannot answer it fails open
 // to this process's own buckets (the same limit, counted per replica), logging the change once
 // each way: an outage of the database must not refuse requests that need no database
-// (segmentation-v2 without keys), nor lift the limit altogether.
+// (segmentation-v2 without keys), nor lift the limit altogether. After a failure the database is
+// asked again only kRetryDatabaseAfterS later, so an unreachable one (libpq waits up to its
+// connect_timeout) slows one request in that time, not every request.
 class SharedLimiter : public RequestLimiter {
  public:
   SharedLimiter(storage::CounterStore& counters, std::string key_prefix,
@@ -107,6 +109,7 @@ class SharedLimiter : public RequestLimiter {
   Admission admit(std::string_view key) override;
   // true while the last take failed and the in-process buckets answer.
   bool degraded() const { return degraded_.load(); }
+  static constexpr double kRetryDatabaseAfterS = 5;
 
  private:
   storage::CounterStore& counters_;
@@ -115,6 +118,7 @@ class SharedLimiter : public RequestLimiter {
   const std::function<double()> unix_now_;
   TokenBucketLimiter fallback_;
   std::atomic<bool> degraded_{false};
+  std::atomic<double> next_database_try_s_{0};  // unix_now_ seconds; 0 = ask now
 };
 
 struct LockoutOptions {
