@@ -67,6 +67,16 @@ int run_accounts(const Config& config, const std::string& action, const std::str
     std::cout << nlohmann::json{{"Email", email}, {"revoked", true}}.dump() << "\n";
     return 0;
   }
+  if (action == "usage") {
+    auto usage = (*store)->counters().usage();
+    if (!usage) return fail(usage.error().message);
+    for (const auto& row : *usage) {
+      std::cout << nlohmann::json{{"Email", row.email}, {"day", row.day}, {"requests", row.requests}}
+                       .dump()
+                << "\n";
+    }
+    return 0;
+  }
   auto accounts = (*store)->list();
   if (!accounts) return fail(accounts.error().message);
   for (const auto& account : *accounts) {
@@ -98,9 +108,11 @@ int main(int argc, char** argv) {
   CLI::App* revoke = accounts->add_subcommand("revoke", "revoke an account's keys");
   revoke->add_option("--email", email, "account e-mail")->required();
   CLI::App* list = accounts->add_subcommand("list", "list accounts (never keys)");
+  CLI::App* usage = accounts->add_subcommand(
+      "usage", "authenticated requests admitted per account per UTC day (all replicas)");
   account_flags.add_to(*accounts);
   // `accounts create --email E --data-dir D`: settings given after the action reach `accounts`.
-  for (CLI::App* action : {create, revoke, list}) action->fallthrough();
+  for (CLI::App* action : {create, revoke, list, usage}) action->fallthrough();
 
   SettingFlags pose_flags;
   bodyshape::cli::PoseCommand pose_command;
@@ -163,6 +175,9 @@ int main(int argc, char** argv) {
   }
   auto config = account_flags.load();
   if (!config) return fail(config.error().message);
-  const std::string action = create->parsed() ? "create" : revoke->parsed() ? "revoke" : "list";
+  const std::string action = create->parsed()   ? "create"
+                             : revoke->parsed() ? "revoke"
+                             : usage->parsed()  ? "usage"
+                                                : "list";
   return run_accounts(*config, action, email);
 }

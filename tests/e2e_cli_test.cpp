@@ -1,5 +1,7 @@
 // End to end: the CLI's configuration handling and account commands, on the real binary.
+#include <ctime>
 #include <fstream>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -71,6 +73,36 @@ TEST(Cli, AccountsCreateListRevoke) {
   const auto unknown =
       run_bodyshape({"accounts", "revoke", "--email", "zed@example.com", "--data-dir", dir.path()});
   EXPECT_NE(unknown.exit_code, 0);
+}
+
+// SQLite (the default): the server counts each admitted authenticated request for its account and
+// UTC day; refused ones (bad keys, over the limit) are not counted.
+TEST(Cli, AccountsUsageCountsAdmittedRequestsPerDay) {
+  testing::ServerProcess server({"--rate-limit-per-account", "1", "--rate-limit-per-account-burst",
+                                 "2", "--landmark-model", "lite", "--inference-workers", "1"});
+  auto keys = nlohmann::json::parse(server.create_account("usage@example.com"));
+  keys.update({{"base64Image", "AAAA"}, {"requestMessage", "best"}, {"gender", "female"}});
+  auto wrong = keys;
+  wrong["APIKey"] = std::string(64, '0');
+  std::vector<int> statuses;
+  for (const auto* body : {&keys, &keys, &keys, &wrong}) {
+    auto response =
+        server.client().Post("/api/analysis-future-shape", body->dump(), "application/json");
+    statuses.push_back(response ? response->status : -1);
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{400, 400, 429, 401}));
+
+  const auto usage = run_bodyshape({"accounts", "usage", "--data-dir", server.data_dir()});
+  ASSERT_EQ(usage.exit_code, 0) << usage.err;
+  const auto row = nlohmann::json::parse(usage.out);  // one line: one account, one day
+  EXPECT_EQ(row["Email"], "usage@example.com");
+  EXPECT_EQ(row["requests"], 2);
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char today[16];
+  std::strftime(today, sizeof today, "%Y-%m-%d", &utc);
+  EXPECT_EQ(row["day"], today);
 }
 
 std::vector<std::string> with_models(std::vector<std::string> args) {

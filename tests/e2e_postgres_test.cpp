@@ -1,6 +1,9 @@
 // End to end: accounts in PostgreSQL. `bodyshape accounts create --database postgresql://...` in
 // one process, then `bodyshape serve --database ...` in another authenticates those keys, follows
 // the database in /readyz and reconnects after losing it. Skips when PostgreSQL is not installed.
+#include <filesystem>
+#include <fstream>
+#include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -8,6 +11,7 @@
 
 #include "support/postgres.h"
 #include "support/server_process.h"
+#include "support/testdata.h"
 
 namespace bodyshape {
 namespace {
@@ -71,6 +75,48 @@ TEST(PostgresEndToEnd, AccountCreatedByTheCliAuthenticatesAtTheServer) {
   EXPECT_EQ(post_with(server, keys), 400) << server.log();
   EXPECT_EQ(readyz(server), 200);
   EXPECT_TRUE(server.alive());
+}
+
+// The database goes away under a running server: the shared per-address limit fails open to this
+// process's buckets (the same limit, counted here alone), so segmentation-v2, which needs no
+// database, goes on answering; what needs the database answers 503; nothing crashes.
+TEST(PostgresEndToEnd, DatabaseGoneRateLimitFallsBackToTheProcessAndNothingCrashes) {
+  std::string why_not;
+  if (testing::shared_postgres(&why_not) == nullptr) GTEST_SKIP() << why_not;
+  auto postgres = std::make_unique<testing::PostgresServer>(testing::postgres_bin_dir());
+  const std::string url = postgres->create_database();
+  ServerProcess server({"--database", url, "--auth-pepper", kPepper, "--rate-limit-per-ip", "1",
+                        "--rate-limit-per-ip-burst", "3", "--landmark-model", "lite",
+                        "--inference-workers", "1"});
+  const auto tiny = testing::read_bytes(testing::shared_path("testdata/images/tiny_32x24_man_yoga.jpg"));
+  std::filesystem::create_directories(server.data_dir() + "/objects/images");
+  std::ofstream(server.data_dir() + "/objects/images/tiny.jpg", std::ios::binary)
+      .write(reinterpret_cast<const char*>(tiny.data()), static_cast<std::streamsize>(tiny.size()));
+  const auto segment = [&server] {
+    auto response = server.client().Post("/analyze/segmentation-v2", R"({"imgSrc": "tiny.jpg"})",
+                                         "application/json");
+    return response ? response->status : -1;
+  };
+  EXPECT_EQ(segment(), 200) << server.log();  // a token from the database's bucket
+
+  postgres.reset();  // stopped: connections refused from now on
+  const json keys = {{"Email", "pg@example.com"},
+                     {"UserKey", std::string(64, '1')},
+                     {"APIKey", std::string(64, '2')}};
+  {
+    const json body = {{"Email", keys["Email"]},   {"UserKey", keys["UserKey"]},
+                       {"APIKey", keys["APIKey"]}, {"base64Image", "AAAA"},
+                       {"requestMessage", "best"}, {"gender", "female"}};
+    auto response = server.client().Post(kFutureShape, body.dump(), "application/json");
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 503) << response->body << server.log();
+  }
+  EXPECT_EQ(readyz(server), 503);
+  // The fallback bucket is fresh (3) and the request above took one.
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(segment(), 200) << i << server.log();
+  EXPECT_EQ(segment(), 429) << "the fallback buckets keep the limit";
+  EXPECT_TRUE(server.alive());
+  EXPECT_NE(server.log().find("shared rate limit unavailable"), std::string::npos) << server.log();
 }
 
 TEST(PostgresEndToEnd, UnreachableDatabaseOrUnknownSchemeIsAClearError) {

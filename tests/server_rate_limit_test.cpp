@@ -2,7 +2,10 @@
 // values, refill, independence of keys and the bound on remembered keys.
 #include "server/rate_limit.h"
 
+#include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -102,6 +105,74 @@ TEST(AuthFailureLockout, ZeroFailuresIsOffAndTheTableIsBounded) {
     bounded.record_failure("ip-" + std::to_string(i), kStart + milliseconds(i));
     ASSERT_LE(bounded.tracked_keys(), 50u);
   }
+}
+
+// A stand-in for the database's counters (a real one is tested in storage_counter_store_test):
+// the arithmetic of common/token_bucket.h on a map, or kUnavailable while `down`.
+class FakeCounters : public storage::CounterStore {
+ public:
+  Result<TokenTake> take_token(std::string_view key, const TokenBucketLimit& limit,
+                               double now_unix_s) override {
+    keys_seen.emplace_back(key);
+    if (down) return make_error(ErrorCode::kUnavailable, "connection refused");
+    const auto found = buckets_.find(std::string(key));
+    std::optional<TokenBucketState> before;
+    if (found != buckets_.end()) before = found->second;
+    const TokenTake take = bodyshape::take_token(before, limit, now_unix_s);
+    buckets_[std::string(key)] = take.after;
+    return take;
+  }
+  Status count_request(std::string_view, std::string_view) override { return Ok{}; }
+  Result<std::vector<storage::DailyUsage>> usage() override {
+    return std::vector<storage::DailyUsage>{};
+  }
+
+  bool down = false;
+  std::vector<std::string> keys_seen;
+
+ private:
+  std::map<std::string, TokenBucketState> buckets_;
+};
+
+TEST(SharedLimiter, TakesFromTheStoreUnderItsPrefixWithWholeSecondRetryAfter) {
+  FakeCounters counters;
+  double now_s = 1.7e9;
+  SharedLimiter limiter(counters, "ip:", {.per_minute = 6, .burst = 2}, [&] { return now_s; });
+  EXPECT_TRUE(limiter.admit("10.0.0.1").allowed);
+  EXPECT_TRUE(limiter.admit("10.0.0.1").allowed);
+  now_s += 2.5;
+  const Admission refused = limiter.admit("10.0.0.1");
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retry_after_s, 8);  // 7.5 s rounded up
+  EXPECT_EQ(counters.keys_seen.back(), "ip:10.0.0.1");
+  EXPECT_FALSE(limiter.degraded());
+}
+
+// Fails open to this process's buckets: the limit still holds (per replica) while the database is
+// down, and the shared buckets answer again once it is back.
+TEST(SharedLimiter, DatabaseDownFallsBackToInProcessBucketsThenRecovers) {
+  FakeCounters counters;
+  double now_s = 1.7e9;
+  SharedLimiter limiter(counters, "account:", {.per_minute = 0.01, .burst = 3},
+                        [&] { return now_s; });
+  counters.down = true;
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.admit("ann@example.com").allowed) << i;
+  EXPECT_TRUE(limiter.degraded());
+  EXPECT_FALSE(limiter.admit("ann@example.com").allowed) << "the fallback keeps the limit";
+  EXPECT_EQ(counters.keys_seen.size(), 1u) << "not asked again within the retry delay";
+  counters.down = false;
+  EXPECT_FALSE(limiter.admit("ann@example.com").allowed) << "still the fallback's answer";
+  now_s += SharedLimiter::kRetryDatabaseAfterS;
+  EXPECT_TRUE(limiter.admit("ann@example.com").allowed) << "the shared bucket is still full";
+  EXPECT_FALSE(limiter.degraded());
+  EXPECT_EQ(counters.keys_seen.size(), 2u);
+}
+
+TEST(SharedLimiter, ZeroPerMinuteIsOffAndTouchesNoStore) {
+  FakeCounters counters;
+  SharedLimiter limiter(counters, "ip:", {.per_minute = 0, .burst = 1});
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(limiter.admit("a").allowed);
+  EXPECT_TRUE(counters.keys_seen.empty());
 }
 
 TEST(RateLimitedReply, EachRouteGetsItsOwnShapeWithRetryAfter) {

@@ -3,14 +3,12 @@
 // Behaviour that does not depend on the database runs against both backends (AccountStoreTest,
 // instantiated as Sqlite/... and Postgres/...); PostgreSQL's cases skip when it is not installed.
 #include "storage/account_store.h"
+#include "storage/account_schema.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <pqxx/connection>
-#include <pqxx/nontransaction>
 
 #include <atomic>
 #include <filesystem>
@@ -20,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/database.h"
 #include "support/postgres.h"
 #include "support/server_process.h"
 #include "support/testdata.h"
@@ -30,17 +29,6 @@ namespace {
 using testing::TempDir;
 
 const std::string kPepper(64, 'p');
-
-// Runs SQL on its own connection, as another process would.
-void run_sql(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
-  char* message = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK)
-      << (message ? message : "");
-  sqlite3_free(message);
-  sqlite3_close(db);
-}
 
 void expect_authentication_failed(const Status& status, const std::string& why) {
   ASSERT_FALSE(status) << why;
@@ -95,29 +83,8 @@ class AccountDatabaseTest : public ::testing::Test {
   }
 
   // Runs SQL on its own connection, as another process would.
-  void run_sql(const std::string& sql) {
-    if (backend() == Backend::kSqlite) return storage::run_sql(location_, sql);
-    pqxx::connection other(location_);
-    pqxx::nontransaction statement(other);
-    statement.exec(sql);
-  }
-
-  int64_t query_int(const std::string& sql) {
-    if (backend() == Backend::kPostgres) {
-      pqxx::connection other(location_);
-      pqxx::nontransaction statement(other);
-      return statement.exec1(sql)[0].as<int64_t>();
-    }
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(location_.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* query = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &query, nullptr), SQLITE_OK);
-    EXPECT_EQ(sqlite3_step(query), SQLITE_ROW);
-    const int64_t value = sqlite3_column_int64(query, 0);
-    sqlite3_finalize(query);
-    sqlite3_close(db);
-    return value;
-  }
+  void run_sql(const std::string& sql) { testing::run_sql_on(location_, sql); }
+  int64_t query_int(const std::string& sql) { return testing::query_int_on(location_, sql); }
 
   TempDir dir_;
   testing::PostgresServer* postgres_ = nullptr;
@@ -392,11 +359,13 @@ TEST_P(AccountStoreTest, BrokenDatabaseIsUnavailableNotUnauthenticated) {
 
 TEST_P(AccountStoreTest, SchemaVersionIsRecordedAndANewerSchemaIsRefused) {
   store_.reset();
-  EXPECT_EQ(query_int("SELECT MAX(version) FROM schema_version"), 1);
+  const int64_t migrations = static_cast<int64_t>(account_migrations().size());
+  EXPECT_EQ(query_int("SELECT MAX(version) FROM schema_version"),
+            account_migrations().back().version);
 
   // Reopening applies nothing twice.
   ASSERT_NE(open_store(), nullptr);
-  EXPECT_EQ(query_int("SELECT COUNT(*) FROM schema_version"), 1);
+  EXPECT_EQ(query_int("SELECT COUNT(*) FROM schema_version"), migrations);
   run_sql("INSERT INTO schema_version VALUES (999, '2099-01-01T00:00:00Z')");
   auto newer = open(location_);
   ASSERT_FALSE(newer);

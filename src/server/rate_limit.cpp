@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "common/log.h"
 
 namespace bodyshape::server {
 namespace {
@@ -16,51 +19,62 @@ int whole_seconds_at_least_one(double seconds) {
 // Drops the longest-idle half of a table that is still full after dropping stale entries.
 template <class Map, class LastSeen>
 void drop_oldest_half(Map& map, LastSeen last_seen) {
-  std::vector<Clock::time_point> times;
+  std::vector<decltype(last_seen(map.begin()->second))> times;
   times.reserve(map.size());
   for (const auto& [key, value] : map) times.push_back(last_seen(value));
   auto middle = times.begin() + static_cast<std::ptrdiff_t>(times.size() / 2);
   std::nth_element(times.begin(), middle, times.end());
-  const Clock::time_point cutoff = *middle;
+  const auto cutoff = *middle;
   std::erase_if(map, [&](const auto& entry) { return last_seen(entry.second) < cutoff; });
 }
 
 }  // namespace
 
-void TokenBucketLimiter::refill(Bucket& bucket, Clock::time_point now) const {
-  const double elapsed_s = std::chrono::duration<double>(now - bucket.updated).count();
-  if (elapsed_s <= 0) return;
-  bucket.tokens = std::min(options_.burst, bucket.tokens + elapsed_s * options_.per_minute / 60.0);
-  bucket.updated = now;
-}
-
-void TokenBucketLimiter::make_room(Clock::time_point now) {
-  std::erase_if(buckets_, [&](const auto& entry) {
-    Bucket bucket = entry.second;
-    refill(bucket, now);
-    return bucket.tokens >= options_.burst;  // full = the same as never seen
-  });
+void TokenBucketLimiter::make_room(double now_s) {
+  std::erase_if(buckets_, [&](const auto& entry) { return entry.second.full_at_s <= now_s; });
   if (buckets_.size() >= options_.max_keys) {
-    drop_oldest_half(buckets_, [](const Bucket& bucket) { return bucket.updated; });
+    drop_oldest_half(buckets_, [](const Bucket& bucket) { return bucket.state.updated_s; });
   }
 }
 
 Admission TokenBucketLimiter::admit(std::string_view key, Clock::time_point now) {
   if (!enabled()) return {};
+  const double now_s = std::chrono::duration<double>(now.time_since_epoch()).count();
   std::lock_guard lock(mutex_);
   auto found = buckets_.find(std::string(key));
-  if (found == buckets_.end()) {
-    if (buckets_.size() >= options_.max_keys) make_room(now);
-    found = buckets_.emplace(std::string(key), Bucket{options_.burst, now}).first;
+  std::optional<TokenBucketState> before;
+  if (found != buckets_.end()) {
+    before = found->second.state;
+  } else if (buckets_.size() >= options_.max_keys) {
+    make_room(now_s);
   }
-  Bucket& bucket = found->second;
-  refill(bucket, now);
-  if (bucket.tokens >= 1.0) {
-    bucket.tokens -= 1.0;
-    return {};
+  const TokenTake take = take_token(before, limit(), now_s);
+  buckets_.insert_or_assign(std::string(key), Bucket{take.after, take.full_at_s});
+  if (take.allowed) return {};
+  return {.allowed = false, .retry_after_s = whole_seconds_at_least_one(take.retry_after_s)};
+}
+
+Admission SharedLimiter::admit(std::string_view key) {
+  if (!enabled()) return {};
+  const double now_s = unix_now_();
+  if (degraded_.load() && now_s < next_database_try_s_.load()) {
+    return fallback_.admit(key, Clock::now());
   }
-  const double wait_s = (1.0 - bucket.tokens) * 60.0 / options_.per_minute;
-  return {.allowed = false, .retry_after_s = whole_seconds_at_least_one(wait_s)};
+  const std::string bucket_key = key_prefix_ + std::string(key);
+  Result<TokenTake> take =
+      counters_.take_token(bucket_key, {options_.per_minute, options_.burst}, now_s);
+  if (!take) {
+    next_database_try_s_ = now_s + kRetryDatabaseAfterS;
+    if (!degraded_.exchange(true)) {
+      log::warn("shared rate limit unavailable: counting in this process until the database "
+                "answers",
+                {{"limit", key_prefix_}, {"error", take.error().message}});
+    }
+    return fallback_.admit(key, Clock::now());
+  }
+  if (degraded_.exchange(false)) log::info("shared rate limit back", {{"limit", key_prefix_}});
+  if (take->allowed) return {};
+  return {.allowed = false, .retry_after_s = whole_seconds_at_least_one(take->retry_after_s)};
 }
 
 size_t TokenBucketLimiter::tracked_keys() const {

@@ -8,19 +8,29 @@
 //   if (Admission a = lockout.check(ip, now); !a.allowed) -> 429 as above
 //   ... after a 401: lockout.record_failure(ip, now);
 //
-// Each keeps a bounded table (max_keys): entries that carry no state any more (a full bucket, no
+// Where the buckets live (RequestLimiter): this process (InProcessLimiter) or the account database
+// that replicas share (SharedLimiter, chosen when the database is PostgreSQL; service.cpp):
+//
+//   SharedLimiter per_ip(account_store.counters(), "ip:", {.per_minute = 600, .burst = 300});
+//   Admission a = per_ip.admit(address);  // the same bucket on every replica
+//
+// Each in-process table is bounded (max_keys): entries that carry no state any more (a full bucket, no
 // recent failure) are dropped first, then the longest-idle ones, so spraying keys costs memory
 // only up to the bound. SECURITY.md lists the defaults and why.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "api/reply.h"
+#include "common/token_bucket.h"
+#include "storage/counter_store.h"
 
 namespace bodyshape::server {
 
@@ -48,15 +58,67 @@ class TokenBucketLimiter {
 
  private:
   struct Bucket {
-    double tokens;
-    Clock::time_point updated;
+    TokenBucketState state;  // updated_s: seconds of Clock's epoch
+    double full_at_s;        // from then on the bucket is the same as never seen
   };
-  void refill(Bucket& bucket, Clock::time_point now) const;
-  void make_room(Clock::time_point now);
+  TokenBucketLimit limit() const { return {options_.per_minute, options_.burst}; }
+  void make_room(double now_s);
 
   const TokenBucketOptions options_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Bucket> buckets_;
+};
+
+// A rate limit whose clock and buckets are its own business.
+class RequestLimiter {
+ public:
+  virtual ~RequestLimiter() = default;
+  virtual bool enabled() const = 0;
+  virtual Admission admit(std::string_view key) = 0;
+};
+
+// Buckets in this process, on the steady clock.
+class InProcessLimiter : public RequestLimiter {
+ public:
+  explicit InProcessLimiter(TokenBucketOptions options) : buckets_(options) {}
+  bool enabled() const override { return buckets_.enabled(); }
+  Admission admit(std::string_view key) override { return buckets_.admit(key, Clock::now()); }
+
+ private:
+  TokenBucketLimiter buckets_;
+};
+
+// Buckets in the database (storage/counter_store.h) under key_prefix + key, shared by every
+// replica on it, on the wall clock (Unix seconds). When the database cannot answer it fails open
+// to this process's own buckets (the same limit, counted per replica), logging the change once
+// each way: an outage of the database must not refuse requests that need no database
+// (segmentation-v2 without keys), nor lift the limit altogether. After a failure the database is
+// asked again only kRetryDatabaseAfterS later, so an unreachable one (libpq waits up to its
+// connect_timeout) slows one request in that time, not every request.
+class SharedLimiter : public RequestLimiter {
+ public:
+  SharedLimiter(storage::CounterStore& counters, std::string key_prefix,
+                TokenBucketOptions options,
+                std::function<double()> unix_now = storage::unix_seconds_now)
+      : counters_(counters),
+        key_prefix_(std::move(key_prefix)),
+        options_(options),
+        unix_now_(std::move(unix_now)),
+        fallback_(options) {}
+  bool enabled() const override { return options_.per_minute > 0; }
+  Admission admit(std::string_view key) override;
+  // true while the last take failed and the in-process buckets answer.
+  bool degraded() const { return degraded_.load(); }
+  static constexpr double kRetryDatabaseAfterS = 5;
+
+ private:
+  storage::CounterStore& counters_;
+  const std::string key_prefix_;
+  const TokenBucketOptions options_;
+  const std::function<double()> unix_now_;
+  TokenBucketLimiter fallback_;
+  std::atomic<bool> degraded_{false};
+  std::atomic<double> next_database_try_s_{0};  // unix_now_ seconds; 0 = ask now
 };
 
 struct LockoutOptions {

@@ -19,6 +19,7 @@
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/rate_limit.h"
+#include "storage/account_schema.h"
 #include "storage/account_store.h"
 #include "storage/object_store.h"
 
@@ -60,18 +61,38 @@ std::optional<std::string> authenticated_account(storage::AccountStore& accounts
 // The per-account limit counts only requests whose keys authenticate, so nobody can spend another
 // account's budget by naming its e-mail. (The endpoint authenticates again: one more indexed
 // lookup and HMAC, ~10 us, against ~1 ms to parse the body and far more to run the models.)
+// Admitted requests of an account are counted per UTC day for `bodyshape accounts usage`; a
+// failure to count is logged and the request goes on (usage is for the operator, not billing).
 using Route = std::function<api::Reply(std::string_view)>;
-Route with_account_limit(TokenBucketLimiter& limiter, storage::AccountStore& accounts,
+Route with_account_limit(RequestLimiter& limiter, storage::AccountStore& accounts,
                          RouteShape shape, Route route) {
-  if (!limiter.enabled()) return route;
   return [&limiter, &accounts, shape, route = std::move(route)](std::string_view body) {
     if (std::optional<std::string> account = authenticated_account(accounts, body)) {
-      if (Admission admitted = limiter.admit(*account, Clock::now()); !admitted.allowed) {
+      if (Admission admitted = limiter.admit(*account); !admitted.allowed) {
         return rate_limited_reply(shape, admitted, "too many requests for this account");
+      }
+      const std::string day = storage::utc_day(std::chrono::system_clock::now());
+      if (Status counted = accounts.counters().count_request(*account, day); !counted) {
+        log::warn("cannot count the request in usage", {{"error", counted.error().message}});
       }
     }
     return route(body);
   };
+}
+
+bool is_postgres(const Config& config) {
+  return config.database.starts_with("postgresql://") || config.database.starts_with("postgres://");
+}
+
+// PostgreSQL is what replicas share, so its limits are kept there; with SQLite (one host, in
+// practice one process) the buckets stay in memory and cost no database write per request.
+std::unique_ptr<RequestLimiter> make_limiter(const Config& config,
+                                             storage::AccountStore& accounts,
+                                             std::string key_prefix, TokenBucketOptions options) {
+  if (is_postgres(config)) {
+    return std::make_unique<SharedLimiter>(accounts.counters(), std::move(key_prefix), options);
+  }
+  return std::make_unique<InProcessLimiter>(options);
 }
 
 }  // namespace
@@ -119,7 +140,7 @@ Result<std::unique_ptr<storage::AccountStore>> open_account_store(const Config& 
     if (!loaded) return loaded.error();
     pepper = std::move(loaded).value();
   }
-  if (config.database.starts_with("postgresql://") || config.database.starts_with("postgres://")) {
+  if (is_postgres(config)) {
     return storage::AccountStore::open_postgres(config.database, std::move(pepper));
   }
   const std::string db_path = config.database.empty()
@@ -213,9 +234,15 @@ int run_service(const Config& config) {
        .accounts = config.segmentation_auth == "keys" ? &account_store : nullptr,
        .stages = segmentation_stages});
 
-  TokenBucketLimiter per_account({.per_minute = static_cast<double>(config.rate_limit_per_account),
-                                  .burst = static_cast<double>(config.rate_limit_per_account_burst)});
+  const std::unique_ptr<RequestLimiter> per_account_limiter = make_limiter(
+      config, account_store, "account:",
+      {.per_minute = static_cast<double>(config.rate_limit_per_account),
+       .burst = static_cast<double>(config.rate_limit_per_account_burst)});
+  RequestLimiter& per_account = *per_account_limiter;
   Routes routes;
+  routes.per_ip = make_limiter(config, account_store, "ip:",
+                               {.per_minute = static_cast<double>(config.rate_limit_per_ip),
+                                .burst = static_cast<double>(config.rate_limit_per_ip_burst)});
   routes.future_shape = with_account_limit(
       per_account, account_store, RouteShape::kFutureShape,
       [&future_shape](std::string_view body) { return future_shape.handle(body); });

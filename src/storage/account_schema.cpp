@@ -22,7 +22,32 @@ constexpr std::array kMigrations = {
               ");"
               "CREATE UNIQUE INDEX accounts_active_email ON accounts (email)"
               "  WHERE revoked_at IS NULL"},
+    Migration{2,
+              // Counters that replicas sharing the database share (counter_store.h). DOUBLE
+              // PRECISION: Unix seconds need more than float4's 24-bit mantissa.
+              "CREATE TABLE rate_buckets ("
+              "  bucket_key TEXT PRIMARY KEY,"           // "ip:ADDRESS" or "account:EMAIL"
+              "  tokens DOUBLE PRECISION NOT NULL,"
+              "  updated_s DOUBLE PRECISION NOT NULL,"   // Unix seconds
+              "  full_at_s DOUBLE PRECISION NOT NULL"    // full again: the row may be deleted
+              ");"
+              "CREATE INDEX rate_buckets_full_at ON rate_buckets (full_at_s);"
+              "CREATE TABLE account_usage ("
+              "  email TEXT NOT NULL,"                   // normalised
+              "  day TEXT NOT NULL,"                     // UTC, YYYY-MM-DD
+              "  requests BIGINT NOT NULL,"
+              "  PRIMARY KEY (email, day)"
+              ")"},
 };
+
+std::string utc_text(std::chrono::system_clock::time_point when, const char* format) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, format, &utc);
+  return text;
+}
 
 }  // namespace
 
@@ -51,13 +76,12 @@ Status apply_migrations(MigrationTarget& target) {
   return Ok{};
 }
 
+std::string utc_day(std::chrono::system_clock::time_point when) {
+  return utc_text(when, "%Y-%m-%d");
+}
+
 std::string now_iso8601_utc() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
+  return utc_text(std::chrono::system_clock::now(), "%Y-%m-%dT%H:%M:%SZ");
 }
 
 }  // namespace bodyshape::storage

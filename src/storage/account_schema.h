@@ -4,6 +4,7 @@
 // PostgreSQL backend can apply the same list.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -43,6 +44,9 @@ class MigrationTarget {
 // recorded version, in order. kUnavailable when the database's schema is newer than this program's
 // (an older binary must not write to it), or from the target.
 Status apply_migrations(MigrationTarget& target);
+
+// The UTC calendar day of `when` as account_usage stores it: "2024-05-01".
+std::string utc_day(std::chrono::system_clock::time_point when);
 
 // The current time as the schema stores timestamps: ISO 8601 UTC, e.g. "2024-05-01T12:00:00Z".
 std::string now_iso8601_utc();

@@ -144,4 +144,8 @@ Status AccountStore::ping() {
   return impl_->backend->ping();
 }
 
+CounterStore& AccountStore::counters() {
+  return *impl_->backend;
+}
+
 }  // namespace bodyshape::storage

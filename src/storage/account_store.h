@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "storage/counter_store.h"
 #include "storage/pepper.h"
 
 namespace bodyshape::storage {
@@ -97,6 +98,8 @@ class AccountStore {
   Status authenticate(std::string_view email, std::string_view user_key, std::string_view api_key);
   // Ok when the database answers a query (for /readyz).
   Status ping();
+  // The rate-limit and usage counters in the same database (counter_store.h); thread-safe.
+  CounterStore& counters();
 
  private:
   struct Impl;

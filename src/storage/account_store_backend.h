@@ -2,6 +2,7 @@
 // (account_store_sqlite.cpp) or PostgreSQL (account_store_postgres.cpp). AccountStore
 // (account_store.cpp) checks e-mails, makes keys and hashes them; a backend only stores and finds
 // rows, so both backends share one implementation of everything secret. Internal to storage/.
+// Each backend is also the CounterStore of its database.
 //
 // Every method may be called from any thread at once. Database failures are kUnavailable.
 #pragma once
@@ -13,6 +14,7 @@
 
 #include "common/result.h"
 #include "storage/account_store.h"
+#include "storage/counter_store.h"
 
 namespace bodyshape::storage {
 
@@ -24,15 +26,18 @@ struct AccountRow {
   std::string created_at;  // ISO 8601 UTC
 };
 
+// How often a backend deletes the buckets that are full again (every this many takes).
+inline constexpr int kTakesBetweenBucketCleanups = 1024;
+
 struct StoredKeys {
   std::string salt;
   std::string user_key_hash;
   std::string api_key_hash;
 };
 
-class AccountBackend {
+// The counters (counter_store.h) live in the same database, on the same connection.
+class AccountBackend : public CounterStore {
  public:
-  virtual ~AccountBackend() = default;
   // false: an active account with this e-mail already exists (nothing inserted).
   virtual Result<bool> insert(const AccountRow& row) = 0;
   // Every row, ordered by e-mail then creation time (byte order, whatever the collation).

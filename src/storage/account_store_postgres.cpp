@@ -35,6 +35,22 @@ constexpr std::array kStatements = {
                 "SELECT salt, user_key_hash, api_key_hash FROM accounts"
                 " WHERE email = $1 AND revoked_at IS NULL"},
     PreparedSql{"ping", "SELECT COUNT(*) FROM schema_version"},
+    // A fresh key gets the caller's full bucket; an existing row is locked until the transaction
+    // ends (the no-op update), and RETURNING gives its latest committed state either way.
+    PreparedSql{"lock_bucket",
+                "INSERT INTO rate_buckets AS bucket (bucket_key, tokens, updated_s, full_at_s)"
+                " VALUES ($1, $2, $3, $3) ON CONFLICT (bucket_key)"
+                " DO UPDATE SET bucket_key = bucket.bucket_key RETURNING tokens, updated_s"},
+    PreparedSql{"store_bucket",
+                "UPDATE rate_buckets SET tokens = $2, updated_s = $3, full_at_s = $4"
+                " WHERE bucket_key = $1"},
+    PreparedSql{"delete_full_buckets", "DELETE FROM rate_buckets WHERE full_at_s <= $1"},
+    PreparedSql{"count_request",
+                "INSERT INTO account_usage (email, day, requests) VALUES ($1, $2, 1)"
+                " ON CONFLICT (email, day) DO UPDATE SET requests = account_usage.requests + 1"},
+    PreparedSql{"usage",
+                "SELECT email, day, requests FROM account_usage"
+                " ORDER BY day COLLATE \"C\", email COLLATE \"C\""},
 };
 
 // Any 64-bit number unique to this program: serialises migrations between processes.
@@ -161,6 +177,61 @@ class PostgresBackend : public AccountBackend {
     });
   }
 
+  Result<TokenTake> take_token(std::string_view key, const TokenBucketLimit& limit,
+                               double now_unix_s) override {
+    const std::string bucket_key(key.substr(0, kMaxCounterKeyBytes));
+    bool clean_up = false;
+    Result<TokenTake> take =
+        with_connection<TokenTake>([&](pqxx::connection& connection) -> Result<TokenTake> {
+          pqxx::work transaction(connection);
+          const pqxx::row row =
+              transaction.exec_prepared1("lock_bucket", bucket_key, limit.burst, now_unix_s);
+          const TokenTake taken = bodyshape::take_token(
+              TokenBucketState{row[0].as<double>(), row[1].as<double>()}, limit, now_unix_s);
+          transaction.exec_prepared0("store_bucket", bucket_key, taken.after.tokens,
+                                     taken.after.updated_s, taken.full_at_s);
+          transaction.commit();
+          if (++takes_since_cleanup_ >= kTakesBetweenBucketCleanups) {
+            takes_since_cleanup_ = 0;
+            clean_up = true;
+          }
+          return taken;
+        });
+    if (clean_up) {
+      // Best effort: a failed cleanup only leaves rows that equal no row.
+      (void)with_connection<Ok>([&](pqxx::connection& connection) -> Status {
+        pqxx::nontransaction statement(connection);
+        statement.exec_prepared0("delete_full_buckets", now_unix_s);
+        return Ok{};
+      });
+    }
+    return take;
+  }
+
+  Status count_request(std::string_view email, std::string_view utc_day) override {
+    return with_connection<Ok>([&](pqxx::connection& connection) -> Status {
+      pqxx::nontransaction statement(connection);
+      statement.exec_prepared0("count_request", std::string(email.substr(0, kMaxCounterKeyBytes)),
+                               std::string(utc_day));
+      return Ok{};
+    });
+  }
+
+  Result<std::vector<DailyUsage>> usage() override {
+    return with_connection<std::vector<DailyUsage>>(
+        [&](pqxx::connection& connection) -> Result<std::vector<DailyUsage>> {
+          pqxx::nontransaction statement(connection);
+          const pqxx::result rows = statement.exec_prepared("usage");
+          std::vector<DailyUsage> usage;
+          usage.reserve(rows.size());
+          for (const pqxx::row& row : rows) {
+            usage.push_back(
+                {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int64_t>()});
+          }
+          return usage;
+        });
+  }
+
  private:
   // Runs `query` on the connection, connecting first if the last one was lost. Every libpqxx
   // failure becomes kUnavailable; a connection that is no longer open is dropped, so the next
@@ -182,7 +253,8 @@ class PostgresBackend : public AccountBackend {
 
   const std::string connection_url_;  // may hold a password: never in messages
   const std::string shown_url_;
-  std::mutex mutex_;                              // guards connection_
+  std::mutex mutex_;  // guards connection_ and takes_since_cleanup_
+  int takes_since_cleanup_ = 0;
   std::unique_ptr<pqxx::connection> connection_;  // null after a loss, until the next call
 };
 

@@ -1,5 +1,7 @@
 // The SQLite backend of AccountStore: one connection, prepared statements, a mutex.
 #include <mutex>
+#include <optional>
+#include <vector>
 
 #include "storage/account_schema.h"
 #include "storage/account_store_backend.h"
@@ -19,6 +21,38 @@ constexpr std::string_view kFindActiveSql =
     "SELECT salt, user_key_hash, api_key_hash FROM accounts"
     " WHERE email = ?1 AND revoked_at IS NULL";
 constexpr std::string_view kPingSql = "SELECT COUNT(*) FROM schema_version";
+constexpr std::string_view kSelectBucketSql =
+    "SELECT tokens, updated_s FROM rate_buckets WHERE bucket_key = ?1";
+constexpr std::string_view kStoreBucketSql =
+    "INSERT INTO rate_buckets (bucket_key, tokens, updated_s, full_at_s) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (bucket_key) DO UPDATE SET tokens = excluded.tokens,"
+    " updated_s = excluded.updated_s, full_at_s = excluded.full_at_s";
+constexpr std::string_view kDeleteFullBucketsSql = "DELETE FROM rate_buckets WHERE full_at_s <= ?1";
+constexpr std::string_view kCountRequestSql =
+    "INSERT INTO account_usage (email, day, requests) VALUES (?1, ?2, 1)"
+    " ON CONFLICT (email, day) DO UPDATE SET requests = account_usage.requests + 1";
+constexpr std::string_view kUsageSql =
+    "SELECT email, day, requests FROM account_usage ORDER BY day, email";
+
+struct CounterStatements {
+  sqlite::Statement select_bucket;
+  sqlite::Statement store_bucket;
+  sqlite::Statement delete_full_buckets;
+  sqlite::Statement count_request;
+  sqlite::Statement usage;
+};
+
+Result<CounterStatements> prepare_counter_statements(sqlite::Connection& db) {
+  std::vector<sqlite::Statement> prepared;
+  for (const std::string_view sql :
+       {kSelectBucketSql, kStoreBucketSql, kDeleteFullBucketsSql, kCountRequestSql, kUsageSql}) {
+    Result<sqlite::Statement> statement = db.prepare(sql);
+    if (!statement) return statement.error();
+    prepared.push_back(std::move(statement).value());
+  }
+  return CounterStatements{std::move(prepared[0]), std::move(prepared[1]), std::move(prepared[2]),
+                           std::move(prepared[3]), std::move(prepared[4])};
+}
 
 class SqliteMigrationTarget : public MigrationTarget {
  public:
@@ -80,13 +114,15 @@ Status configure(sqlite::Connection& db) {
 class SqliteBackend : public AccountBackend {
  public:
   SqliteBackend(sqlite::Connection db, sqlite::Statement insert, sqlite::Statement list,
-                sqlite::Statement revoke, sqlite::Statement find_active, sqlite::Statement ping)
+                sqlite::Statement revoke, sqlite::Statement find_active, sqlite::Statement ping,
+                CounterStatements counters)
       : db_(std::move(db)),
         insert_(std::move(insert)),
         list_(std::move(list)),
         revoke_(std::move(revoke)),
         find_active_(std::move(find_active)),
-        ping_(std::move(ping)) {}
+        ping_(std::move(ping)),
+        counters_(std::move(counters)) {}
 
   Result<bool> insert(const AccountRow& row) override {
     const std::lock_guard lock(mutex_);
@@ -146,14 +182,92 @@ class SqliteBackend : public AccountBackend {
     return Ok{};
   }
 
+  // BEGIN IMMEDIATE takes the database's write lock before reading the bucket, so no other
+  // process's take can interleave between the read and the write.
+  Result<TokenTake> take_token(std::string_view key, const TokenBucketLimit& limit,
+                               double now_unix_s) override {
+    const std::string bucket_key(key.substr(0, kMaxCounterKeyBytes));
+    const std::lock_guard lock(mutex_);
+    if (Status begun = db_.exec("BEGIN IMMEDIATE"); !begun) return begun.error();
+    Result<TokenTake> take = take_in_transaction(bucket_key, limit, now_unix_s);
+    if (!take) {
+      (void)db_.exec("ROLLBACK");
+      return take;
+    }
+    if (Status committed = db_.exec("COMMIT"); !committed) {
+      (void)db_.exec("ROLLBACK");
+      return committed.error();
+    }
+    if (++takes_since_cleanup_ >= kTakesBetweenBucketCleanups) {
+      takes_since_cleanup_ = 0;
+      const sqlite::ResetOnExit reset(counters_.delete_full_buckets);
+      // Best effort: a failed cleanup only leaves rows that equal no row.
+      if (counters_.delete_full_buckets.bind_double(1, now_unix_s)) {
+        (void)counters_.delete_full_buckets.step();
+      }
+    }
+    return take;
+  }
+
+  Status count_request(std::string_view email, std::string_view utc_day) override {
+    const std::lock_guard lock(mutex_);
+    sqlite::Statement& count = counters_.count_request;
+    const sqlite::ResetOnExit reset(count);
+    if (Status bound = count.bind_text(1, email.substr(0, kMaxCounterKeyBytes)); !bound) {
+      return bound;
+    }
+    if (Status bound = count.bind_text(2, utc_day); !bound) return bound;
+    if (Result<bool> done = count.step(); !done) return done.error();
+    return Ok{};
+  }
+
+  Result<std::vector<DailyUsage>> usage() override {
+    const std::lock_guard lock(mutex_);
+    sqlite::Statement& usage = counters_.usage;
+    const sqlite::ResetOnExit reset(usage);
+    std::vector<DailyUsage> rows;
+    while (true) {
+      Result<bool> row = usage.step();
+      if (!row) return row.error();
+      if (!*row) break;
+      rows.push_back({usage.column_text(0), usage.column_text(1), usage.column_int(2)});
+    }
+    return rows;
+  }
+
  private:
+  Result<TokenTake> take_in_transaction(const std::string& bucket_key,
+                                        const TokenBucketLimit& limit, double now_unix_s) {
+    std::optional<TokenBucketState> before;
+    {
+      sqlite::Statement& select = counters_.select_bucket;
+      const sqlite::ResetOnExit reset(select);
+      if (Status bound = select.bind_text(1, bucket_key); !bound) return bound.error();
+      Result<bool> row = select.step();
+      if (!row) return row.error();
+      if (*row) before = TokenBucketState{select.column_double(0), select.column_double(1)};
+    }
+    const TokenTake take = bodyshape::take_token(before, limit, now_unix_s);
+    sqlite::Statement& store = counters_.store_bucket;
+    const sqlite::ResetOnExit reset(store);
+    for (const Status& bound :
+         {store.bind_text(1, bucket_key), store.bind_double(2, take.after.tokens),
+          store.bind_double(3, take.after.updated_s), store.bind_double(4, take.full_at_s)}) {
+      if (!bound) return bound.error();
+    }
+    if (Result<bool> done = store.step(); !done) return done.error();
+    return take;
+  }
+
   sqlite::Connection db_;
   sqlite::Statement insert_;
   sqlite::Statement list_;
   sqlite::Statement revoke_;
   sqlite::Statement find_active_;
   sqlite::Statement ping_;
-  std::mutex mutex_;  // guards db_ and every statement
+  CounterStatements counters_;
+  int takes_since_cleanup_ = 0;
+  std::mutex mutex_;  // guards db_, every statement and takes_since_cleanup_
 };
 
 }  // namespace
@@ -178,9 +292,11 @@ Result<std::unique_ptr<AccountBackend>> open_sqlite_backend(const std::string& d
   if (!find_active) return find_active.error();
   Result<sqlite::Statement> ping = db->prepare(kPingSql);
   if (!ping) return ping.error();
-  return std::unique_ptr<AccountBackend>(
-      new SqliteBackend(std::move(*db), std::move(*insert), std::move(*list), std::move(*revoke),
-                        std::move(*find_active), std::move(*ping)));
+  Result<CounterStatements> counters = prepare_counter_statements(*db);
+  if (!counters) return counters.error();
+  return std::unique_ptr<AccountBackend>(new SqliteBackend(
+      std::move(*db), std::move(*insert), std::move(*list), std::move(*revoke),
+      std::move(*find_active), std::move(*ping), std::move(*counters)));
 }
 
 }  // namespace bodyshape::storage

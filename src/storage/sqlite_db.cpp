@@ -18,6 +18,13 @@ Status Statement::bind_text(int index, std::string_view text) {
   return Ok{};
 }
 
+Status Statement::bind_double(int index, double value) {
+  if (sqlite3_bind_double(statement_.get(), index, value) != SQLITE_OK) {
+    return error_of(sqlite3_db_handle(statement_.get()), "cannot bind a statement parameter");
+  }
+  return Ok{};
+}
+
 Result<bool> Statement::step(int* code) {
   const int result = sqlite3_step(statement_.get());
   if (code != nullptr) *code = result;
@@ -35,6 +42,10 @@ std::string Statement::column_text(int column) const {
 
 int64_t Statement::column_int(int column) const {
   return sqlite3_column_int64(statement_.get(), column);
+}
+
+double Statement::column_double(int column) const {
+  return sqlite3_column_double(statement_.get(), column);
 }
 
 bool Statement::column_is_null(int column) const {

@@ -20,11 +20,13 @@ class Statement {
 
   // Binds text to the 1-based parameter `index`; the text is copied.
   Status bind_text(int index, std::string_view text);
+  Status bind_double(int index, double value);
   // true: a row is ready to read; false: the statement is done. `code` receives the raw SQLite
   // result code so callers can tell a constraint violation from other failures.
   Result<bool> step(int* code = nullptr);
   std::string column_text(int column) const;  // "" for NULL
   int64_t column_int(int column) const;
+  double column_double(int column) const;
   bool column_is_null(int column) const;
   // Returns the statement to its initial state and releases its read snapshot; run after each use
   // (an unreset SELECT would keep a WAL read transaction open and block checkpoints).

@@ -1,4 +1,5 @@
 #include "support/postgres.h"
+#include "support/testdata.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -68,13 +69,6 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& log_path,
   _exit(127);
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 std::string postgres_bin_dir() {
@@ -105,7 +99,7 @@ PostgresServer::PostgresServer(const std::string& bin_dir) {
   int status = 0;
   waitpid(initdb, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    throw std::runtime_error("initdb failed:\n" + slurp(log_path));
+    throw std::runtime_error("initdb failed:\n" + read_text(log_path));
   }
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = free_loopback_port();
@@ -130,7 +124,7 @@ PostgresServer::PostgresServer(const std::string& bin_dir) {
     }
     pid_ = -1;
   }
-  throw std::runtime_error("postgres did not start:\n" + slurp(log_path));
+  throw std::runtime_error("postgres did not start:\n" + read_text(log_path));
 }
 
 PostgresServer::~PostgresServer() {

@@ -1,4 +1,5 @@
 #include "support/s3rver.h"
+#include "support/testdata.h"
 
 #include <httplib.h>
 
@@ -21,13 +22,6 @@ namespace {
 
 const std::string kModuleDir = std::string(BODYSHAPE_SOURCE_DIR) + "/node_modules/s3rver";
 const std::string kScript = std::string(BODYSHAPE_SOURCE_DIR) + "/tests/support/s3rver_main.js";
-
-std::string slurp(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 // Reads one line from fd within the deadline; empty if none came.
 std::string read_line(int fd, std::chrono::steady_clock::time_point deadline) {
@@ -94,7 +88,7 @@ S3rverProcess::S3rverProcess(S3rverOptions options) : options_(std::move(options
   if (port_ <= 0) {
     stop();
     throw std::runtime_error("s3rver did not start (node " + kScript + "): " + line + "\n" +
-                             slurp(log_path));
+                             read_text(log_path));
   }
 }
 

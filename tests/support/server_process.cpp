@@ -1,4 +1,5 @@
 #include "support/server_process.h"
+#include "support/testdata.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -18,13 +19,6 @@
 
 namespace bodyshape::testing {
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 // fork + exec build/bodyshape with stdout/stderr sent to files.
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
@@ -78,8 +72,8 @@ CommandResult run_bodyshape(const std::vector<std::string>& args,
   const pid_t pid = spawn(args, env, out_path, err_path);
   CommandResult result;
   result.exit_code = wait_exit_code(pid);
-  result.out = slurp(out_path);
-  result.err = slurp(err_path);
+  result.out = read_text(out_path);
+  result.err = read_text(err_path);
   return result;
 }
 
@@ -151,15 +145,19 @@ long ServerProcess::rss_kb() const {
   return -1;
 }
 
-int ServerProcess::stop() {
+int ServerProcess::signal_and_wait(int signal_number) {
   if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
+  kill(pid_, signal_number);
   const int code = wait_exit_code(pid_);
   pid_ = -1;
   return code;
 }
 
-std::string ServerProcess::log() const { return slurp(log_path_); }
+int ServerProcess::stop() { return signal_and_wait(SIGTERM); }
+
+int ServerProcess::kill_now() { return signal_and_wait(SIGKILL); }
+
+std::string ServerProcess::log() const { return read_text(log_path_); }
 
 std::string ServerProcess::create_account(const std::string& email) const {
   const CommandResult result =

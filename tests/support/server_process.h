@@ -48,6 +48,8 @@ class ServerProcess {
   long rss_kb() const;  // resident memory of the server process
   // SIGTERM and wait; returns the exit code (or 128+signal).
   int stop();
+  // SIGKILL (a crash, an OOM kill, a lost machine) and wait; returns 128+9.
+  int kill_now();
   // What the server wrote to stderr so far (its log).
   std::string log() const;
 
@@ -55,6 +57,8 @@ class ServerProcess {
   std::string create_account(const std::string& email) const;
 
  private:
+  int signal_and_wait(int signal_number);
+
   TempDir data_dir_;
   int port_ = 0;
   pid_t pid_ = -1;

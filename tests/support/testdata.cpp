@@ -21,6 +21,11 @@ std::vector<uint8_t> read_bytes(const std::string& path) {
   return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
 }
 
+std::string read_text(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
 std::vector<float> read_f32(const std::string& path) {
   const std::vector<uint8_t> bytes = read_bytes(path);
   std::vector<float> values(bytes.size() / sizeof(float));
