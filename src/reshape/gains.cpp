@@ -12,11 +12,15 @@ namespace {
 //   - Karastergiou K. et al., "Sex differences in human adipose tissues - the biology of pear
 //     shape", Biol Sex Differ 3:13 (2012).
 //   - ../shared/RESHAPE-NOTES.md ("Sex-specific fat distribution").
-// Magnitudes are a product choice: at intensity 1 the measured width change (mask, perpendicular
-// to the axis) must land in 8-20 % (slimmer) / 10-30 % (fatter) at waist, hips and mid-thigh
-// (issue's acceptance), the dominant region at least 1.3x the other; gaining is a little larger
-// than losing, as fat gain in adults is not limited by the lean body underneath. Calves and
-// forearms carry little fat in either pattern.
+// Magnitudes are a product choice: at intensity 1 the width change a user sees (measured by
+// re-running the person pipeline on the output, perpendicular to the axis) must land in 8-20 %
+// (slimmer) / 10-30 % (fatter) at waist, hips and mid-thigh (issue's acceptance), the dominant
+// region at least 1.3x the other. The planner's calibration realises each entry in the image as
+// far as bone, free space and the fold bound allow; the entries were set so that the medians over
+// the shared photos sit mid-window (src/reshape/README.md lists them). Gaining is a little larger
+// than losing, as fat gain in adults is not limited by the lean body underneath; the hip line's
+// slimming is held back by the pelvis (the hip joints stay), so its entry is larger than the
+// change it yields. Calves and forearms carry little fat in either pattern.
 //
 //                          neck  chest waist hips  thighs calves u.arms forearms
 constexpr std::array<std::array<float, kRegionCount>, 4> kGainTable = {{

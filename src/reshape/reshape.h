@@ -15,8 +15,10 @@
 //     intensity; joints, wrists and ankles taper; face and feet are frozen, hands move rigidly.
 //  3. plan: a backward displacement field on a coarse grid (~1/8 size): inside the body the
 //     cross-section is scaled about the skeleton (skeleton stays put), outside it a narrow linear
-//     push band returns the field to zero; then smoothed, frozen regions and the image border
-//     zeroed, and checked to be fold-free (Jacobian determinant >= 0.35).
+//     push band returns the field to zero; then smoothed, the joints pinned, frozen regions and
+//     the image border zeroed. Two calibration rounds push each contour point through the field
+//     and scale its station's shift by target / realised, so the change in the image is the one
+//     the gain table asks for. Last, checked to be fold-free (Jacobian determinant >= 0.32).
 //  4. render: bicubic remap of the region the field touches. Fattening composites the warped
 //     person over the untouched background (the body covers background, nothing bends);
 //     slimming keeps the narrow push band (background next to the body is stretched over the
@@ -83,7 +85,8 @@ cv::Mat render_reshape(const cv::Mat& rgb, const WarpField& field);
 cv::Mat warp_mask(const cv::Mat& mask, const WarpField& field);
 
 // Body widths in pixels from a mask, perpendicular to the torso / thigh axis, at the waist, the
-// hips and mid-thigh (mean of the visible thighs). nullopt where that part is not visible or
+// hips and mid-thigh (mean of the visible thighs), each the median of a short band of
+// cross-sections around its station. nullopt where that part is not visible or
 // not bounded by the body's contour on both sides (touching legs: the split half-way between them
 // counts as a bound); such a width is not measurable.
 struct BodyWidths {
