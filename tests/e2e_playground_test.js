@@ -7,11 +7,10 @@
 // Needs Debian's chromium (scripts/debian-packages.txt) and npm's playwright-core (package.json);
 // without either it exits 77, which ctest reports as skipped.
 "use strict";
-const { spawn, execFileSync } = require("node:child_process");
 const fs = require("node:fs");
-const net = require("node:net");
 const os = require("node:os");
 const path = require("node:path");
+const { startServe } = require("./support/serve.js");
 
 const SKIP = 77;
 const CHROMIUM = "/usr/bin/chromium";
@@ -21,28 +20,6 @@ const PHOTO = path.join(__dirname, "..", "..", "shared", "testdata", "images",
 function skip(why) {
   console.log("SKIPPED: " + why);
   process.exit(SKIP);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
-
-async function waitHealthy(base, server) {
-  for (let i = 0; i < 600; ++i) {
-    if (server.exitCode !== null) throw new Error("bodyshape serve exited " + server.exitCode);
-    try {
-      if ((await fetch(base + "/healthz")).ok) return;
-    } catch (e) { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("bodyshape serve did not answer /healthz within 60 s");
 }
 
 async function main() {
@@ -58,18 +35,9 @@ async function main() {
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bodyshape-playground-"));
   const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), "bodyshape-chromium-"));
-  const keys = JSON.parse(execFileSync(binary, ["accounts", "create", "--email",
-                                                "play@example.com", "--data-dir", dataDir]));
-  const port = await freePort();
-  const base = "http://127.0.0.1:" + port;
-  const server = spawn(binary, ["serve", "--host", "127.0.0.1", "--port", String(port),
-                                "--data-dir", dataDir, "--inference-workers", "1"],
-                       { stdio: ["ignore", "ignore", "pipe"] });
-  let serverLog = "";
-  server.stderr.on("data", (chunk) => { serverLog += chunk; });
+  const { keys, base, server, log } = await startServe(binary, dataDir, "play@example.com");
   let browser;
   try {
-    await waitHealthy(base, server);
     try {
       // A fresh profile: playwright passes it as --user-data-dir.
       browser = await chromium.launchPersistentContext(profileDir, {
@@ -127,7 +95,7 @@ async function main() {
     console.log("PASSED: result " + result.width + "x" + result.height + ", " + result.status +
                 "; screenshots in " + artefactDir);
   } catch (error) {
-    console.error("server log:\n" + serverLog.slice(-3000));
+    console.error("server log:\n" + log().slice(-3000));
     throw error;
   } finally {
     if (browser) await browser.close();

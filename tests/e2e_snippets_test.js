@@ -10,11 +10,11 @@
 // Needs curl, python3 with requests (Debian python3-requests) and base64; loopback only. A
 // missing python `requests` skips that snippet, and the test exits 77 (skipped) if nothing failed.
 "use strict";
-const { spawn, spawnSync, execFileSync } = require("node:child_process");
+const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
-const net = require("node:net");
 const os = require("node:os");
 const path = require("node:path");
+const { startServe } = require("./support/serve.js");
 
 const SKIP = 77;
 const PHOTO = path.join(__dirname, "..", "..", "shared", "testdata", "images",
@@ -41,28 +41,6 @@ function extractSnippets(readme) {
     snippets.push({ name: match[1], language: match[2], code: match[3] + "\n" });
   }
   return snippets;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
-
-async function waitHealthy(base, server) {
-  for (let i = 0; i < 600; ++i) {
-    if (server.exitCode !== null) throw new Error("bodyshape serve exited " + server.exitCode);
-    try {
-      if ((await fetch(base + "/healthz")).ok) return;
-    } catch (e) { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("bodyshape serve did not answer /healthz within 60 s");
 }
 
 // Runs one snippet in a fresh folder with only the documented variables set (any BODYSHAPE_* of
@@ -122,15 +100,7 @@ async function main() {
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bodyshape-snippets-"));
   const email = "snippets@example.com";
-  const keys = JSON.parse(execFileSync(binary, ["accounts", "create", "--email", email,
-                                                "--data-dir", dataDir]));
-  const port = await freePort();
-  const base = "http://127.0.0.1:" + port;
-  const server = spawn(binary, ["serve", "--host", "127.0.0.1", "--port", String(port),
-                                "--data-dir", dataDir, "--inference-workers", "1"],
-                       { stdio: ["ignore", "ignore", "pipe"] });
-  let serverLog = "";
-  server.stderr.on("data", (chunk) => { serverLog += chunk; });
+  const { keys, base, server, log } = await startServe(binary, dataDir, email);
   const variables = {
     BODYSHAPE_URL: base, BODYSHAPE_EMAIL: email, BODYSHAPE_USER_KEY: keys.UserKey,
     BODYSHAPE_API_KEY: keys.APIKey, PHOTO, BODYSHAPE_DATA_DIR: dataDir,
@@ -138,7 +108,6 @@ async function main() {
   const failures = [];
   const skipped = [];
   try {
-    await waitHealthy(base, server);
     for (const snippet of snippets) {
       if (snippet.language === "python" && !hasRequests) {
         console.log("SKIPPED " + snippet.name + ": python3 has no requests " +
@@ -174,7 +143,7 @@ async function main() {
       }
     }
   } catch (error) {
-    console.error("server log:\n" + serverLog.slice(-3000));
+    console.error("server log:\n" + log().slice(-3000));
     throw error;
   } finally {
     server.kill("SIGTERM");
@@ -182,7 +151,7 @@ async function main() {
   await new Promise((resolve) => server.exitCode !== null ? resolve() : server.on("exit", resolve));
   fs.rmSync(dataDir, { recursive: true, force: true });
   if (failures.length) {
-    console.error("server log:\n" + serverLog.slice(-3000));
+    console.error("server log:\n" + log().slice(-3000));
     throw new Error(failures.length + " snippet(s) failed: " + failures.join("; "));
   }
   if (skipped.length) {

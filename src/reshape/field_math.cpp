@@ -43,6 +43,23 @@ float min_jacobian(const cv::Mat& dx, const cv::Mat& dy, cv::Size2f cell, cv::Ma
   return result;
 }
 
+namespace {
+
+// 0..1 per grid node: 1 around the cells whose minimum determinant is below `threshold`
+// (dilated by 3 nodes), blurred with `sigma` nodes so a repair weighted by it blends in.
+cv::Mat near_bad_cells(const cv::Mat& per_cell, float threshold, cv::Size grid, double sigma) {
+  const cv::Mat bad = per_cell < threshold;
+  cv::Mat node_bad(grid, CV_8U, cv::Scalar(0));
+  bad.copyTo(node_bad(cv::Rect(0, 0, bad.cols, bad.rows)));
+  cv::dilate(node_bad, node_bad, cv::Mat(), cv::Point(-1, -1), 3);
+  cv::Mat weight;
+  node_bad.convertTo(weight, CV_32F, 1.0 / 255.0);
+  cv::GaussianBlur(weight, weight, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
+  return weight;
+}
+
+}  // namespace
+
 float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, const cv::Mat& rigid_dx,
                            const cv::Mat& rigid_dy, cv::Size2f cell, float target) {
   if (dx.rows < 2 || dx.cols < 2) return 1.f;
@@ -50,13 +67,7 @@ float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, const 
   for (int attempt = 0; attempt < 12; ++attempt) {
     if (min_jacobian(dx, dy, cell, &per_cell) >= target) break;
     // Nodes around the cells that fold or nearly do, widened so the repair blends in.
-    cv::Mat bad = per_cell < target + 0.1f;
-    cv::Mat node_bad(dx.size(), CV_8U, cv::Scalar(0));
-    bad.copyTo(node_bad(cv::Rect(0, 0, bad.cols, bad.rows)));
-    cv::dilate(node_bad, node_bad, cv::Mat(), cv::Point(-1, -1), 3);
-    cv::Mat weight;
-    node_bad.convertTo(weight, CV_32F, 1.0 / 255.0);
-    cv::GaussianBlur(weight, weight, cv::Size(5, 5), 1.0);
+    const cv::Mat weight = near_bad_cells(per_cell, target + 0.1f, dx.size(), 1.0);
     dx -= rigid_dx;  // the free part; the hands' translation is added back unchanged
     dy -= rigid_dy;
     cv::Mat dx_smooth, dy_smooth;
@@ -74,13 +85,7 @@ float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, const 
   // bad cells with a wide, gentle weight (a steep one would add gradient of its own), so one
   // awkward spot does not shrink the change everywhere else. Stops as soon as a step fails to help.
   for (int attempt = 0; attempt < 12 && result < target; ++attempt) {
-    cv::Mat bad = per_cell < target + 0.05f;
-    cv::Mat node_bad(dx.size(), CV_8U, cv::Scalar(0));
-    bad.copyTo(node_bad(cv::Rect(0, 0, bad.cols, bad.rows)));
-    cv::dilate(node_bad, node_bad, cv::Mat(), cv::Point(-1, -1), 3);
-    cv::Mat weight;
-    node_bad.convertTo(weight, CV_32F, 1.0 / 255.0);
-    cv::GaussianBlur(weight, weight, cv::Size(0, 0), 4.0, 4.0, cv::BORDER_REPLICATE);
+    const cv::Mat weight = near_bad_cells(per_cell, target + 0.05f, dx.size(), 4.0);
     double peak = 0;
     cv::minMaxLoc(weight, nullptr, &peak);
     if (peak <= 0) break;

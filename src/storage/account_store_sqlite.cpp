@@ -111,6 +111,20 @@ Status configure(sqlite::Connection& db) {
   return db.exec("PRAGMA synchronous=NORMAL");
 }
 
+// Every row a (reset-on-exit) query steps through, each made by make_row(statement).
+template <typename Row, typename MakeRow>
+Result<std::vector<Row>> collect_rows(sqlite::Statement& statement, MakeRow make_row) {
+  const sqlite::ResetOnExit reset(statement);
+  std::vector<Row> rows;
+  while (true) {
+    Result<bool> row = statement.step();
+    if (!row) return row.error();
+    if (!*row) break;
+    rows.push_back(make_row(statement));
+  }
+  return rows;
+}
+
 class SqliteBackend : public AccountBackend {
  public:
   SqliteBackend(sqlite::Connection db, sqlite::Statement insert, sqlite::Statement list,
@@ -144,15 +158,9 @@ class SqliteBackend : public AccountBackend {
 
   Result<std::vector<AccountSummary>> list() override {
     const std::lock_guard lock(mutex_);
-    const sqlite::ResetOnExit reset(list_);
-    std::vector<AccountSummary> accounts;
-    while (true) {
-      Result<bool> row = list_.step();
-      if (!row) return row.error();
-      if (!*row) break;
-      accounts.push_back({list_.column_text(0), list_.column_text(1), list_.column_int(2) != 0});
-    }
-    return accounts;
+    return collect_rows<AccountSummary>(list_, [](sqlite::Statement& row) {
+      return AccountSummary{row.column_text(0), row.column_text(1), row.column_int(2) != 0};
+    });
   }
 
   Result<bool> revoke(const std::string& email, const std::string& revoked_at) override {
@@ -223,16 +231,9 @@ class SqliteBackend : public AccountBackend {
 
   Result<std::vector<DailyUsage>> usage() override {
     const std::lock_guard lock(mutex_);
-    sqlite::Statement& usage = counters_.usage;
-    const sqlite::ResetOnExit reset(usage);
-    std::vector<DailyUsage> rows;
-    while (true) {
-      Result<bool> row = usage.step();
-      if (!row) return row.error();
-      if (!*row) break;
-      rows.push_back({usage.column_text(0), usage.column_text(1), usage.column_int(2)});
-    }
-    return rows;
+    return collect_rows<DailyUsage>(counters_.usage, [](sqlite::Statement& row) {
+      return DailyUsage{row.column_text(0), row.column_text(1), row.column_int(2)};
+    });
   }
 
  private:
