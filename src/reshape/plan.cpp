@@ -139,10 +139,29 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
   std::vector<bool> valid(stations.size(), false);
   float width_sum = 0;
   int width_count = 0;
+  std::vector<CrossSection> sections(stations.size());
   for (int i = 0; i < count; ++i) {
-    const float t = segment.t_first + span * static_cast<float>(i) / static_cast<float>(count - 1);
-    stations[i].t = t;
-    const CrossSection section = measure_cross_section(segment, t, mask_u8);
+    stations[i].t = segment.t_first + span * static_cast<float>(i) / static_cast<float>(count - 1);
+    sections[i] = measure_cross_section(segment, stations[i].t, mask_u8);
+  }
+  // How much tissue a side has, for its share of the change: the contour's distance averaged
+  // over kProfileWindow of the axis either way. Fat follows the body, not the clothing's edges:
+  // scaling each cross-section's own extent would make a hem or a waistband jut out.
+  constexpr float kProfileWindow = 0.08f;
+  auto tissue = [&](int i, int side) {
+    float sum = 0;
+    int n = 0;
+    for (int j = 0; j < count; ++j) {
+      if (!sections[j].valid || !sections[j].contour[side]) continue;
+      if (std::abs(stations[j].t - stations[i].t) > kProfileWindow) continue;
+      sum += sections[j].extent[side];
+      ++n;
+    }
+    return n > 0 ? sum / static_cast<float>(n) : sections[i].extent[side];
+  };
+  for (int i = 0; i < count; ++i) {
+    const float t = stations[i].t;
+    const CrossSection& section = sections[i];
     if (!section.valid) continue;
     valid[i] = true;
     Station& station = stations[i];
@@ -154,11 +173,12 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
     for (int side = 0; side < 2; ++side) {
       if (!section.contour[side]) continue;
       // A side whose contour is not seen (legs touching, arm raised, image edge) stays put and
-      // the seen side carries the whole width change.
+      // the seen side carries up to 1.5 x its own share: the whole width change would make the
+      // outer thigh of touching legs balloon out.
+      const float own = tissue(i, side);
       const float width = section.contour[1 - side]
-                              ? station.extent[side]
-                              : std::min(station.extent[0] + station.extent[1],
-                                         2.f * station.extent[side]);
+                              ? own
+                              : std::min(station.extent[0] + station.extent[1], 1.5f * own);
       wanted[side] = gain * width;
       // Slimming: the band ends 0.5 x shift outside the old contour; keep it inside half the
       // free space so it never pulls on the next body part (an arm, the other leg).
@@ -208,19 +228,25 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
       }
     }
   }
-  // Contours are noisy (hair, clothing folds); smooth the shifts along the axis.
-  for (int pass = 0; pass < 2; ++pass) {
-    std::vector<Station> smoothed = stations;
-    for (int i = 0; i < count; ++i) {
-      const Station& prev = stations[std::max(0, i - 1)];
-      const Station& next = stations[std::min(count - 1, i + 1)];
-      for (int side = 0; side < 2; ++side) {
-        smoothed[i].shift[side] =
-            0.25f * prev.shift[side] + 0.5f * stations[i].shift[side] + 0.25f * next.shift[side];
+  // Contours are noisy (hair, clothing folds) and change abruptly where clothing does (a hem, a
+  // waistband, legs that merge inside shorts): fat under them does not. The shifts are smoothed
+  // along the axis with a Gaussian of kShiftSigma (in t), so no hem juts out or pinches in.
+  constexpr float kShiftSigma = 0.06f;
+  std::vector<Station> smoothed = stations;
+  for (int i = 0; i < count; ++i) {
+    for (int side = 0; side < 2; ++side) {
+      float sum = 0, weights = 0;
+      for (int j = 0; j < count; ++j) {
+        const float d = (stations[j].t - stations[i].t) / kShiftSigma;
+        if (std::abs(d) > 3.f) continue;
+        const float w = std::exp(-0.5f * d * d);
+        sum += w * stations[j].shift[side];
+        weights += w;
       }
+      smoothed[i].shift[side] = sum / weights;
     }
-    stations = std::move(smoothed);
   }
+  stations = std::move(smoothed);
   return planned;
 }
 
