@@ -95,8 +95,7 @@ class ReshapeAcceptance : public ::testing::Test {
   }
 
   // The pipeline's own repeatability on a photo: the largest move of a core landmark when the body
-  // changes by about 1 % (intensity 0.05). Where it exceeds kMaxJitter the landmarks cannot be
-  // held to 1 % of the diagonal by any reshape.
+  // changes by about 1 % (intensity 0.05). No reshape can hold the landmarks closer than this.
   static double jitter(const std::string& name) {
     return result(name, Goal::kSlimmer, Gender::kMale, 0.05f).max_core_shift;
   }
