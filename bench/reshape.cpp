@@ -101,8 +101,9 @@ int main(int argc, char** argv) {
   auto estimator = bodyshape::person::PoseEstimator::create(*models, {});
   if (!estimator) return 1;
   std::printf("\n## Quality at intensity 1 (width change %%, pipeline re-run on the output)\n");
-  std::printf("%-32s %-6s %-6s %6s %6s %6s %8s %8s %7s %7s %6s %7s\n", "photo", "goal", "gender",
-              "waist", "hips", "thigh", "face_dB", "bg_dB", "joint%", "rerun%", "minJ", "ms");
+  std::printf("%-32s %-6s %-6s %6s %6s %6s %8s %8s %7s %7s %6s %7s   %s\n", "photo", "goal",
+              "gender", "waist", "hips", "thigh", "face_dB", "bg_dB", "joint%", "rerun%", "minJ",
+              "ms", "warped: waist hips thigh");
   std::vector<cv::Mat> sheet_rows;
   for (const std::string& name : td::reference_photos_with_person()) {
     const auto photo = td::load_reference_photo(name);
@@ -116,11 +117,18 @@ int main(int argc, char** argv) {
         const auto started = std::chrono::steady_clock::now();
         const td::Acceptance a = td::accept(*estimator, photo->rgb, input, {goal, gender, 1.0f}, &after);
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-        std::printf("%-32s %-6s %-6s %6s %6s %6s %8.1f %8.1f %7.2f %7.2f %6.2f %7.1f\n", name.c_str(),
-                    goal_name(goal), gender_name(gender), percent(a.waist).c_str(),
+        // The engine's own intent: the input mask warped by the same field, measured on the input's
+        // skeleton. Far from the re-run's numbers = the re-run saw the body differently.
+        const auto field = rs::plan_reshape(input.body, input.mask, photo->rgb.size(), {goal, gender, 1.0f});
+        const rs::BodyWidths intended = rs::measure_widths(input.body, rs::warp_mask(input.mask, *field));
+        std::printf("%-32s %-6s %-6s %6s %6s %6s %8.1f %8.1f %7.2f %7.2f %6.2f %7.1f   %s %s %s\n",
+                    name.c_str(), goal_name(goal), gender_name(gender), percent(a.waist).c_str(),
                     percent(a.hips).c_str(), percent(a.thigh).c_str(),
                     std::min(99.0, a.face_psnr_db), std::min(99.0, a.background_psnr_db),
-                    100 * a.max_core_field_shift, 100 * a.max_core_shift, a.min_jacobian, ms);
+                    100 * a.max_core_field_shift, 100 * a.max_core_shift, a.min_jacobian, ms,
+                    percent(td::relative_change(a.before.waist_px, intended.waist_px)).c_str(),
+                    percent(td::relative_change(a.before.hips_px, intended.hips_px)).c_str(),
+                    percent(td::relative_change(a.before.thigh_px, intended.thigh_px)).c_str());
         row.push_back(thumbnail(after, 256));
         if (!frames_dir.empty()) {
           cv::Mat bgr;
