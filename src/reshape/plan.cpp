@@ -172,13 +172,16 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
     std::array<float, 2> wanted{}, limit{};
     for (int side = 0; side < 2; ++side) {
       if (!section.contour[side]) continue;
-      // A side whose contour is not seen (legs touching, arm raised, image edge) stays put and
-      // the seen side carries up to 1.5 x its own share: the whole width change would make the
-      // outer thigh of touching legs balloon out.
+      // A side whose contour is not seen stays put. Between touching thighs the seen (outer) side
+      // carries up to 1.5 x its own share, so the thigh still changes (the whole width change
+      // would make it balloon out); elsewhere (an arm against the torso, the other thigh met at
+      // a squat's hip line, the image edge) a side carries only its own share: doubling it on one
+      // side grows a lump.
       const float own = tissue(i, side);
+      const float carry = segment.kind == SegmentKind::kThigh ? 1.5f : 1.f;
       const float width = section.contour[1 - side]
                               ? own
-                              : std::min(station.extent[0] + station.extent[1], 1.5f * own);
+                              : std::min(station.extent[0] + station.extent[1], carry * own);
       wanted[side] = gain * width;
       // Slimming: the band ends 0.5 x shift outside the old contour; keep it inside half the
       // free space so it never pulls on the next body part (an arm, the other leg).
