@@ -115,12 +115,13 @@ int main(int argc, char** argv) {
       for (rs::Gender gender : genders) {
         cv::Mat after;
         const auto started = std::chrono::steady_clock::now();
-        const td::Acceptance a = td::accept(*estimator, photo->rgb, input, {goal, gender, 1.0f}, &after);
+        rs::WarpField field;
+        const td::Acceptance a =
+            td::accept(*estimator, photo->rgb, input, {goal, gender, 1.0f}, &after, &field);
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
         // The engine's own intent: the input mask warped by the same field, measured on the input's
         // skeleton. Far from the re-run's numbers = the re-run saw the body differently.
-        const auto field = rs::plan_reshape(input.body, input.mask, photo->rgb.size(), {goal, gender, 1.0f});
-        const rs::BodyWidths intended = rs::measure_widths(input.body, rs::warp_mask(input.mask, *field));
+        const rs::BodyWidths intended = rs::measure_widths(input.body, rs::warp_mask(input.mask, field));
         std::printf("%-32s %-6s %-6s %6s %6s %6s %8.1f %8.1f %7.2f %7.2f %6.2f %7.1f   %s %s %s\n",
                     name.c_str(), goal_name(goal), gender_name(gender), percent(a.waist).c_str(),
                     percent(a.hips).c_str(), percent(a.thigh).c_str(),

@@ -27,9 +27,12 @@ const EXPECTED = {
   "future-shape-javascript": "after.png",
   "segmentation-curl": "mask.json",
 };
+// Debian's python3, where scripts/setup installs python3-requests (a pyenv or venv python first on
+// PATH may lack it); any python3 elsewhere.
+const PYTHON = fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 const RUNNERS = {  // fence language -> [file name, command]
   bash: ["snippet.sh", (file) => ["bash", [file]]],
-  python: ["snippet.py", (file) => ["python3", [file]]],
+  python: ["snippet.py", (file) => [PYTHON, [file]]],
   js: ["client.mjs", (file) => [process.execPath, [file]]],
 };
 const SUCCESS = /"?state"?\s*:\s*(true|True|1)\b/;
@@ -96,7 +99,7 @@ async function main() {
       throw new Error("snippet " + snippet.name + ": no runner for ```" + snippet.language);
     }
   }
-  const hasRequests = spawnSync("python3", ["-c", "import requests"]).status === 0;
+  const hasRequests = spawnSync(PYTHON, ["-c", "import requests"]).status === 0;
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bodyshape-snippets-"));
   const email = "snippets@example.com";

@@ -92,12 +92,14 @@ struct Acceptance {
   bool same_size = false;
 };
 
+// `output` / `field_out` (optional): the reshaped image and the field that made it.
 inline Acceptance accept(person::PoseEstimator& estimator, const cv::Mat& rgb,
                          const PipelineBody& input, const ReshapeRequest& request,
-                         cv::Mat* output = nullptr) {
+                         cv::Mat* output = nullptr, WarpField* field_out = nullptr) {
   Acceptance a;
   Result<WarpField> field = plan_reshape(input.body, input.mask, rgb.size(), request);
   if (!field) return a;
+  if (field_out) *field_out = *field;
   const cv::Mat after = render_reshape(rgb, *field);
   if (output) *output = after;
   a.same_size = after.size() == rgb.size() && after.type() == rgb.type();

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <limits>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,31 +30,33 @@ struct ReferencePhoto {
   BodyLandmarks body;
 };
 
-// True when testdata/MANIFEST.md, the photos' ground truth, says NAME shows nobody ("| NAME.ext |
+// The photos testdata/MANIFEST.md, the photos' ground truth, says show nobody ("| NAME.ext |
 // no person: ..."). The models may still find a pose there (a ghost pose on a dog): such a photo
 // says nothing about how a body changes.
-inline bool manifest_says_no_person(const std::string& name) {
+inline std::set<std::string> photos_without_a_person() {
+  std::set<std::string> names;
   std::ifstream manifest(testing::shared_path("testdata/MANIFEST.md"));
   std::string line;
   while (std::getline(manifest, line)) {
-    if (line.rfind("| " + name + ".", 0) != 0) continue;
-    const size_t cell = line.find(" | ");
-    if (cell != std::string::npos && line.compare(cell + 3, 9, "no person") == 0) return true;
+    const size_t dot = line.find('.'), cell = line.find(" | ");
+    if (line.rfind("| ", 0) != 0 || dot == std::string::npos || cell == std::string::npos) continue;
+    if (line.compare(cell + 3, 9, "no person") == 0) names.insert(line.substr(2, dot - 2));
   }
-  return false;
+  return names;
 }
 
 // Photos of people (MANIFEST.md) whose reference run found a person (a NAME.posemask.png
 // exists), sorted by name.
 inline std::vector<std::string> reference_photos_with_person() {
   std::vector<std::string> names;
+  const std::set<std::string> nobody = photos_without_a_person();
   const std::string suffix = ".posemask.png";
   for (const auto& entry :
        std::filesystem::directory_iterator(testing::shared_path("testdata/reference"))) {
     const std::string file = entry.path().filename().string();
     if (file.size() > suffix.size() && file.ends_with(suffix)) {
       std::string name = file.substr(0, file.size() - suffix.size());
-      if (!manifest_says_no_person(name)) names.push_back(std::move(name));
+      if (!nobody.contains(name)) names.push_back(std::move(name));
     }
   }
   std::sort(names.begin(), names.end());

@@ -8,7 +8,6 @@
 #include <functional>
 #include <iostream>
 #include <iterator>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
@@ -18,6 +17,7 @@
 #include "cli/overlay.h"
 #include "image/image.h"
 #include "person/person.h"
+#include "server/service.h"
 #include "storage/object_store.h"
 
 namespace bodyshape::cli {
@@ -60,27 +60,6 @@ Result<cv::Mat> load_image(const server::Config& config, const std::string& sour
   auto bytes = read_source(config, source);
   if (!bytes) return bytes.error();
   return image::decode_image(*bytes, {.max_pixels = config.max_pixels});
-}
-
-// `count` estimators sharing one load of the models; only `landmark_model` is loaded.
-Result<std::vector<person::PoseEstimator>> make_estimators(const server::Config& config,
-                                                           const std::string& landmark_model,
-                                                           size_t count) {
-  person::PoseModelFiles files;
-  if (landmark_model != "lite") files.lite.clear();
-  if (landmark_model != "full") files.full.clear();
-  if (landmark_model != "heavy") files.heavy.clear();
-  auto models = person::PoseModels::load(config.model_dir, files);
-  if (!models) return models.error();
-  person::EstimatorOptions options;
-  options.threads = config.threads_per_worker;
-  std::vector<person::PoseEstimator> estimators;
-  for (size_t i = 0; i < count; ++i) {
-    auto estimator = person::PoseEstimator::create(*models, options);
-    if (!estimator) return estimator.error();
-    estimators.push_back(std::move(estimator).value());
-  }
-  return estimators;
 }
 
 Status write_image(const std::string& path, const cv::Mat& rgb_or_gray) {
@@ -158,10 +137,9 @@ int run_batch_command(const server::Config& config, const std::vector<std::strin
   for (const std::string& dir : output_dirs) {
     if (Status made = make_output_dir(dir); !made) return fail(made.error().message);
   }
-  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  const size_t wanted =
-      config.inference_workers > 0 ? static_cast<size_t>(config.inference_workers) : cores;
-  auto workers = make_estimators(config, config.landmark_model, std::min(wanted, inputs.size()));
+  const size_t wanted = static_cast<size_t>(server::inference_worker_count(config));
+  auto workers =
+      server::make_estimators(config, config.landmark_model, std::min(wanted, inputs.size()));
   if (!workers) return fail(workers.error().message);
   const std::vector<std::string> conflicts = batch_conflicts(inputs, output_dirs);
   BatchProgress progress(std::cerr, isatty(STDERR_FILENO) != 0, inputs.size());
@@ -207,7 +185,7 @@ int run_predict_batch(const server::Config& config, const PredictCommand& comman
 int run_pose(const server::Config& config, const PoseCommand& command) {
   auto rgb = load_image(config, command.image);
   if (!rgb) return fail(rgb.error().message);
-  auto estimators = make_estimators(config, command.model, 1);
+  auto estimators = server::make_estimators(config, command.model, 1);
   if (!estimators) return fail(estimators.error().message);
   auto pose = estimators->front().estimate(*rgb, parse_model(command.model));
   if (!pose) return fail(pose.error().message);
@@ -227,7 +205,7 @@ int run_segment(const server::Config& config, const SegmentCommand& command) {
   if (is_batch(command.images, command.output)) return run_segment_batch(config, command);
   auto rgb = load_image(config, command.images.front());
   if (!rgb) return fail(rgb.error().message);
-  auto estimators = make_estimators(config, config.landmark_model, 1);
+  auto estimators = server::make_estimators(config, config.landmark_model, 1);
   if (!estimators) return fail(estimators.error().message);
   const Status segmented =
       segment_photo(config, estimators->front(), *rgb, command, command.output, command.overlay);
@@ -238,7 +216,7 @@ int run_predict(const server::Config& config, const PredictCommand& command) {
   if (is_batch(command.images, command.output)) return run_predict_batch(config, command);
   auto rgb = load_image(config, command.images.front());
   if (!rgb) return fail(rgb.error().message);
-  auto estimators = make_estimators(config, config.landmark_model, 1);
+  auto estimators = server::make_estimators(config, config.landmark_model, 1);
   if (!estimators) return fail(estimators.error().message);
   const Status predicted =
       predict_photo(config, estimators->front(), *rgb, command, command.output);

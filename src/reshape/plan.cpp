@@ -110,15 +110,15 @@ struct Station {
   // Calibration (calibrate_shifts): which contours were seen, the shift the plan wants there
   // (`shift` becomes the command that realises it), and the most either side may move.
   std::array<bool, 2> seen{};
-  std::array<float, 2> target{}, max_shift{INFINITY, INFINITY};
+  std::array<float, 2> target{}, max_shift{};
 };
 
 struct PlannedSegment {
   Segment segment;
   std::vector<Station> stations;  // evenly spaced over [t_first, t_last]
   float half_width_px = 1.f;      // typical, for blending and along-axis fall-off
-  // The most a contour may move in (slimming) or out (fattening), from kSlimReach / kFattenReach.
-  float max_slim_shift_px = INFINITY, max_fatten_shift_px = INFINITY;
+  // The most a contour may move in when slimming (kSlimReach); calibration may not exceed it.
+  float max_slim_shift_px = INFINITY;
 };
 
 PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
@@ -130,7 +130,7 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
   // as much background.
   const float reach = std::max(1.f, request.intensity) * diagonal;
   planned.max_slim_shift_px = kSlimReach * reach / (kBandPerShift - 1.f);
-  planned.max_fatten_shift_px = kFattenReach * reach;
+  const float max_fatten_shift_px = kFattenReach * reach;
   const std::vector<Knot> profile = gain_profile(segment.kind, request.goal, request.gender);
   const float span = segment.t_last - segment.t_first;
   const int count = std::clamp(static_cast<int>(segment.length() * span / 3.f), 4, 48);
@@ -142,6 +142,9 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
   std::vector<CrossSection> sections(stations.size());
   for (int i = 0; i < count; ++i) {
     stations[i].t = segment.t_first + span * static_cast<float>(i) / static_cast<float>(count - 1);
+    // Off the body a station has no limit of its own; the reach cap still holds there.
+    stations[i].max_shift.fill(request.goal == Goal::kFatter ? max_fatten_shift_px
+                                                             : planned.max_slim_shift_px);
     sections[i] = measure_cross_section(segment, stations[i].t, mask_u8);
   }
   // How much tissue a side has, for its share of the change: the contour's distance averaged
@@ -186,7 +189,7 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
       // Slimming: the band ends 0.5 x shift outside the old contour; keep it inside half the
       // free space so it never pulls on the next body part (an arm, the other leg).
       limit[side] = wanted[side] < 0 ? std::min(section.gap[side], planned.max_slim_shift_px)
-                                     : planned.max_fatten_shift_px;
+                                     : max_fatten_shift_px;
     }
     // The skeleton's core stays put: the hip joints near the hip line, the shoulders at the top.
     const float core = segment.hip_core_px * smoothstep01((t - 0.55f) / 0.45f) +
@@ -329,9 +332,9 @@ void set_targets(std::vector<PlannedSegment>& planned) {
 // The skeleton stays put: blending, smoothing, the freeze and the calibration's larger commands
 // leave a few pixels of motion at the joints; each pinned joint takes its own offset back out with
 // a smooth bump (its gradient, offset / radius, stays small next to the contour's).
-// `keep` (optional, grid size): the freeze's weights; the bump never moves what it froze.
+// `keep` (grid size): the freeze's weights; the bump never moves what it froze.
 void pin_joints(const BodyModel& model, cv::Size2f cell_px, cv::Mat& dx, cv::Mat& dy,
-                const cv::Mat& keep = cv::Mat()) {
+                const cv::Mat& keep) {
   // The bump's steepest slope is 1.5 x offset / radius: a radius of 3 x the offset keeps it at
   // 0.5, so a joint right at a moved outline (a hip landmark on the silhouette's edge) cannot
   // fold.
@@ -356,8 +359,7 @@ void pin_joints(const BodyModel& model, cv::Size2f cell_px, cv::Mat& dx, cv::Mat
       for (int j = nodes.y; j < nodes.y + nodes.height; ++j) {
         for (int i = nodes.x; i < nodes.x + nodes.width; ++i) {
           const float distance = static_cast<float>(cv::norm(grid_to_pixel(i, j, cell_px) - pin));
-          const float weight = (1.f - smoothstep01(distance / radius)) *
-                               (keep.empty() ? 1.f : keep.at<float>(j, i));
+          const float weight = (1.f - smoothstep01(distance / radius)) * keep.at<float>(j, i);
           dx.at<float>(j, i) -= weight * applied.x;
           dy.at<float>(j, i) -= weight * applied.y;
         }
@@ -484,7 +486,6 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   // body's motion under their centre, and the image border held.
   cv::GaussianBlur(dx, dx, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
   cv::GaussianBlur(dy, dy, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
-  pin_joints(model, cell_px, dx, dy);
   std::vector<cv::Point2f> translation(model.frozen.size(), {0, 0});
   for (size_t k = 0; k < model.frozen.size(); ++k) {
     const cv::Point2f center = model.frozen[k].center;
@@ -554,7 +555,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   }
   out.dx = dx.mul(out.keep) + out.rigid_dx;
   out.dy = dy.mul(out.keep) + out.rigid_dy;
-  pin_joints(model, cell_px, out.dx, out.dy, out.keep);  // again: a hand riding past moved it
+  pin_joints(model, cell_px, out.dx, out.dy, out.keep);
   // The fold repair may give a joint back a little motion where it sits right at a moved outline
   // (a hip landmark on the silhouette's edge): no fold is worth a pixel-exact joint.
   if (repair_folds) {
@@ -565,8 +566,8 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   return out;
 }
 
-// Closed loop: smoothing, blending with neighbouring segments, the freeze and the fold repair all
-// shave the contour shifts the stations ask for (by 20-50 % on real photos, more on thin parts).
+// Closed loop: smoothing, blending with neighbouring segments and the freeze shave the contour
+// shifts the stations ask for (by 20-50 % on real photos, more on thin parts).
 // Each contour point is pushed through the rasterised field to see where it really lands, and the
 // station's command is scaled by target / realised (bounded, smoothed along the axis, never past
 // the side's limit), so the width change in the image is the one the gain table says.
@@ -605,7 +606,7 @@ void calibrate_shifts(std::vector<PlannedSegment>& planned, const WarpField& fie
         const float limit =
             station.target[side] < 0
                 ? std::min(kLimitSlack * station.max_shift[side], p.max_slim_shift_px)
-                : p.max_fatten_shift_px;
+                : station.max_shift[side];
         const float command = station.shift[side] * smoothed;
         const float most = std::min(limit, kMaxGain * std::abs(station.target[side]));
         station.shift[side] = std::copysign(std::min(std::abs(command), most), command);

@@ -97,27 +97,42 @@ std::unique_ptr<RequestLimiter> make_limiter(const Config& config,
 
 }  // namespace
 
-Result<std::unique_ptr<WorkerPool<person::PoseEstimator>>> load_estimators(const Config& config) {
-  // Only the configured landmark model is loaded: each worker packs its own weights.
+int inference_worker_count(const Config& config) {
+  return config.inference_workers > 0
+             ? config.inference_workers
+             : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+Result<std::vector<person::PoseEstimator>> make_estimators(const Config& config,
+                                                           const std::string& landmark_model,
+                                                           size_t count) {
   person::PoseModelFiles files;
-  if (config.landmark_model != "lite") files.lite.clear();
-  if (config.landmark_model != "full") files.full.clear();
-  if (config.landmark_model != "heavy") files.heavy.clear();
-  const auto started = std::chrono::steady_clock::now();
+  if (landmark_model != "lite") files.lite.clear();
+  if (landmark_model != "full") files.full.clear();
+  if (landmark_model != "heavy") files.heavy.clear();
   Result<std::shared_ptr<const person::PoseModels>> models =
       person::PoseModels::load(config.model_dir, files);
   if (!models) return models.error();
-
-  const int workers = config.inference_workers > 0
-                          ? config.inference_workers
-                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  std::vector<std::unique_ptr<person::PoseEstimator>> estimators;
   person::EstimatorOptions options;
   options.threads = config.threads_per_worker;
-  for (int i = 0; i < workers; ++i) {
+  std::vector<person::PoseEstimator> estimators;
+  for (size_t i = 0; i < count; ++i) {
     Result<person::PoseEstimator> estimator = person::PoseEstimator::create(*models, options);
     if (!estimator) return estimator.error();
-    estimators.push_back(std::make_unique<person::PoseEstimator>(std::move(estimator).value()));
+    estimators.push_back(std::move(estimator).value());
+  }
+  return estimators;
+}
+
+Result<std::unique_ptr<WorkerPool<person::PoseEstimator>>> load_estimators(const Config& config) {
+  const auto started = std::chrono::steady_clock::now();
+  const int workers = inference_worker_count(config);
+  Result<std::vector<person::PoseEstimator>> made =
+      make_estimators(config, config.landmark_model, static_cast<size_t>(workers));
+  if (!made) return made.error();
+  std::vector<std::unique_ptr<person::PoseEstimator>> estimators;
+  for (person::PoseEstimator& estimator : *made) {
+    estimators.push_back(std::make_unique<person::PoseEstimator>(std::move(estimator)));
   }
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                               started).count();
