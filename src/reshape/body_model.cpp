@@ -147,7 +147,16 @@ BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size) {
     model.frozen.push_back({center, 1.3f * radius + margin * scale, 0.15f * scale, rides_along});
   };
   for (int side = 0; side < 2; ++side) {
-    freeze_group(kHand[side], 4, 0.05f, true);
+    // The hand's landmarks are the wrist and the knuckles; the fingers reach about as far again
+    // past the knuckles (0.8 x wrist -> knuckles), so the disc covers that estimated tip too.
+    const int* hand = kHand[side];
+    const cv::Point2f knuckles = 0.5f * (body.px[hand[1]] + body.px[hand[2]]);
+    const cv::Point2f tip = knuckles + 0.8f * (knuckles - body.px[hand[0]]);
+    const cv::Point2f center = 0.5f * (body.px[hand[0]] + tip);
+    float radius = 0;
+    for (int i = 0; i < 4; ++i) radius = std::max(radius, distance(center, body.px[hand[i]]));
+    radius = std::max(radius, distance(center, tip));
+    model.frozen.push_back({center, 1.15f * radius + 0.05f * scale, 0.15f * scale, true});
     freeze_group(kFoot[side], 3, 0.05f, false);
   }
   return model;
@@ -160,7 +169,15 @@ cv::Mat mask_to_u8(const cv::Mat& person_mask) {
   return converted;
 }
 
-CrossSection measure_cross_section(const Segment& segment, float t, const cv::Mat& mask_u8) {
+bool on_a_hand(const std::vector<Freeze>& frozen, cv::Point2f p) {
+  for (const Freeze& hand : frozen) {
+    if (hand.rides_along && cv::norm(p - hand.center) < hand.radius_px) return true;
+  }
+  return false;
+}
+
+CrossSection measure_cross_section(const Segment& segment, float t, const cv::Mat& mask_u8,
+                                   const std::vector<Freeze>* hands) {
   CrossSection section;
   const cv::Point2f origin = segment.at(t);
   if (!inside(mask_u8, origin) || mask_at(mask_u8, origin) < kOnBody) return section;
@@ -204,7 +221,7 @@ CrossSection measure_cross_section(const Segment& segment, float t, const cv::Ma
       for (float r = std::ceil(extent) + 1.f; r <= extent + gap_search; r += 1.f) {
         const cv::Point2f p = origin + r * step;
         if (!inside(mask_u8, p)) break;  // the image border: free space as far as the field goes
-        if (mask_at(mask_u8, p) >= kOnBody) {
+        if (mask_at(mask_u8, p) >= kOnBody && !(hands && on_a_hand(*hands, p))) {
           gap = r - extent;
           break;
         }

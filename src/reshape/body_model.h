@@ -79,6 +79,12 @@ struct CrossSection {
   std::array<float, 2> gap{};     // free space beyond the contour before the next body part
 };
 
-CrossSection measure_cross_section(const Segment& segment, float t, const cv::Mat& mask_u8);
+// `hands` (optional): the free space beyond a contour runs through them (a hand is frozen, so the
+// change next to it cannot drag it along).
+CrossSection measure_cross_section(const Segment& segment, float t, const cv::Mat& mask_u8,
+                                   const std::vector<Freeze>* hands = nullptr);
+
+// Inside a hand's freeze disc (Freeze::rides_along).
+bool on_a_hand(const std::vector<Freeze>& frozen, cv::Point2f p);
 
 }  // namespace bodyshape::reshape

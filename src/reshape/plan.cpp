@@ -121,8 +121,40 @@ struct PlannedSegment {
   float max_slim_shift_px = INFINITY;
 };
 
+// A hand resting against the hip or thigh merges with it in the mask, so the cross-sections at
+// its height end at the hand's far edge (or run through it to the search cap). The body's own
+// outline there is the one its neighbours see: those contours are interpolated along the axis
+// from the nearest cross-sections above and below that end clear of every hand.
+void see_past_hands(const Segment& segment, const std::vector<Freeze>& frozen,
+                    std::vector<CrossSection>& sections, const std::vector<float>& t) {
+  const cv::Point2f normal = segment.normal();
+  const int count = static_cast<int>(sections.size());
+  for (int side = 0; side < 2; ++side) {
+    const cv::Point2f outward = side == 1 ? normal : -normal;
+    std::vector<bool> on_hand(sections.size(), false);
+    for (int i = 0; i < count; ++i) {
+      const CrossSection& section = sections[i];
+      if (!section.valid || section.at_partner[side]) continue;
+      on_hand[i] = on_a_hand(frozen, segment.at(t[i]) + section.extent[side] * outward);
+    }
+    auto clear = [&](int i) { return sections[i].valid && sections[i].contour[side] && !on_hand[i]; };
+    for (int i = 0; i < count; ++i) {
+      if (!on_hand[i]) continue;
+      int before = i - 1, after = i + 1;
+      while (before >= 0 && !clear(before)) --before;
+      while (after < count && !clear(after)) ++after;
+      if (before < 0 && after >= count) continue;
+      const int a = before >= 0 ? before : after, b = after < count ? after : before;
+      const float w = a == b ? 0.f : (t[i] - t[a]) / (t[b] - t[a]);
+      sections[i].extent[side] = (1 - w) * sections[a].extent[side] + w * sections[b].extent[side];
+      sections[i].gap[side] = (1 - w) * sections[a].gap[side] + w * sections[b].gap[side];
+      sections[i].contour[side] = true;
+    }
+  }
+}
+
 PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
-                            const ReshapeRequest& request) {
+                            const ReshapeRequest& request, const std::vector<Freeze>& frozen) {
   PlannedSegment planned;
   planned.segment = segment;
   const float diagonal = static_cast<float>(std::hypot(mask_u8.cols, mask_u8.rows));
@@ -145,7 +177,12 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
     // Off the body a station has no limit of its own; the reach cap still holds there.
     stations[i].max_shift.fill(request.goal == Goal::kFatter ? max_fatten_shift_px
                                                              : planned.max_slim_shift_px);
-    sections[i] = measure_cross_section(segment, stations[i].t, mask_u8);
+    sections[i] = measure_cross_section(segment, stations[i].t, mask_u8, &frozen);
+  }
+  if (segment.kind == SegmentKind::kTorso || segment.kind == SegmentKind::kThigh) {
+    std::vector<float> ts(stations.size());
+    for (int i = 0; i < count; ++i) ts[i] = stations[i].t;
+    see_past_hands(segment, frozen, sections, ts);
   }
   // How much tissue a side has, for its share of the change: the contour's distance averaged
   // over kProfileWindow of the axis either way. Fat follows the body, not the clothing's edges:
@@ -379,7 +416,8 @@ struct FieldGrids {
 // skip it, so they compensate what smoothing and blending lose, never what the repair takes back
 // where the body folds over itself (boosting those spots would only fold them more).
 FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel& model,
-                     cv::Size image_size, cv::Size grid, cv::Size2f cell_px, bool repair_folds) {
+                     cv::Size image_size, cv::Size grid, cv::Size2f cell_px, Goal goal,
+                     bool repair_folds) {
   cv::Mat dx(grid, CV_32F, cv::Scalar(0)), dy(grid, CV_32F, cv::Scalar(0));
 
   // Axis data once per segment; `reach_px`: beyond it the segment's own field is zero.
@@ -486,6 +524,34 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   // body's motion under their centre, and the image border held.
   cv::GaussianBlur(dx, dx, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
   cv::GaussianBlur(dy, dy, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
+  // How deep p lies inside the torso's or a thigh's outline (px; negative outside). Slimming: a
+  // hand held beside the body (its centre outside every outline) freezes only what lies outside
+  // them, so the hip or thigh next to it still slims instead of bulging around the hand (the
+  // background between them stretches). Fattening keeps the whole disc: a body growing into a
+  // hand that stays would fold.
+  const bool slimming = goal == Goal::kSlimmer;
+  auto depth_in_body = [&](cv::Point2f p) {
+    float depth = -INFINITY;
+    for (size_t k = 0; k < planned.size(); ++k) {
+      const SegmentKind kind = planned[k].segment.kind;
+      if (kind != SegmentKind::kTorso && kind != SegmentKind::kThigh) continue;
+      const Axis& axis = axes[k];
+      const float t = (p - axis.start).dot(axis.direction) / axis.length;
+      if (t < planned[k].segment.t_first || t > planned[k].segment.t_last) continue;
+      const float s = (p - axis.start).dot(axis.normal);
+      depth = std::max(depth, station_at(planned[k], t).extent[s > 0 ? 1 : 0] - std::abs(s));
+    }
+    return depth;
+  };
+  const float beside_margin = 0.04f * model.scale_px + 1.f;
+  std::vector<bool> beside(model.frozen.size(), false);
+  for (size_t k = 0; k < model.frozen.size(); ++k) {
+    beside[k] = slimming && model.frozen[k].rides_along && depth_in_body(model.frozen[k].center) < 0.f;
+  }
+  // 1 where a beside hand's freeze applies, 0 inside the body's outline.
+  auto outside_body = [&](size_t k, cv::Point2f p) {
+    return beside[k] ? 1.f - smoothstep01((depth_in_body(p) + beside_margin) / beside_margin) : 1.f;
+  };
   std::vector<cv::Point2f> translation(model.frozen.size(), {0, 0});
   for (size_t k = 0; k < model.frozen.size(); ++k) {
     const cv::Point2f center = model.frozen[k].center;
@@ -510,6 +576,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
       for (int a = 0; a < kRing; ++a) {
         const float angle = 2.f * static_cast<float>(CV_PI) * static_cast<float>(a) / kRing;
         const cv::Point2f p = frozen.center + radius * cv::Point2f(std::cos(angle), std::sin(angle));
+        if (outside_body(k, p) < 1.f) continue;
         const cv::Point2f d(sample_grid(dx, p, cell_px), sample_grid(dy, p, cell_px));
         most = std::max(most, static_cast<float>(cv::norm(d - translation[k])));
       }
@@ -534,7 +601,8 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
       for (size_t k = 0; k < model.frozen.size(); ++k) {
         const Freeze& frozen = model.frozen[k];
         const float beyond = static_cast<float>(cv::norm(p - frozen.center)) - frozen.radius_px;
-        const float covered = 1.f - smoothstep01(beyond / std::max(1.f, fade[k]));
+        float covered = 1.f - smoothstep01(beyond / std::max(1.f, fade[k]));
+        if (covered > 0.f && beside[k]) covered *= outside_body(k, p);
         keep = std::min(keep, 1.f - covered);
         if (frozen.rides_along) {
           riding_sum += covered;
@@ -638,7 +706,7 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   const BodyModel model = build_body_model(body, image_size);
   std::vector<PlannedSegment> planned;
   for (const Segment& segment : model.segments) {
-    planned.push_back(plan_segment(segment, mask_u8, request));
+    planned.push_back(plan_segment(segment, mask_u8, request, model.frozen));
   }
   inherit_hip_shift(planned);
   set_targets(planned);
@@ -654,7 +722,8 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   constexpr int kCalibrations = 2;
   FieldGrids grids;
   for (int round = 0; round <= kCalibrations; ++round) {
-    grids = rasterize(planned, model, image_size, grid, field.cell_px, round == kCalibrations);
+    grids = rasterize(planned, model, image_size, grid, field.cell_px, request.goal,
+                      round == kCalibrations);
     if (round == kCalibrations) break;
     field.dx = grids.dx;
     field.dy = grids.dy;
