@@ -463,14 +463,44 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   // An arm lying against or across the torso (hands on hips, folded arms) moves with the torso
   // under it: the torso's offset at the arm's axis, carried rigidly across the arm and returned
   // to zero beyond the arm's contour over a push band (slope <= 1 / kBandPerShift).
-  auto carry = [&](size_t k, float t, float s) -> cv::Point2f {
-    if (torso < 0 || !carried_by_torso(planned[k].segment.kind)) return {0, 0};
+  // The torso's offset under each carried arm, sampled along the arm's axis and smoothed along it
+  // (Gaussian, sigma kCarrySigma in t): an arm hanging next to the torso sits in the torso's push
+  // band, which falls off fast across it, so the raw offset bends the arm into kinks where its
+  // distance to the torso changes (the elbow, the sleeve's hem).
+  constexpr int kCarrySamples = 33;
+  constexpr float kCarrySigma = 0.08f;
+  std::vector<std::vector<cv::Point2f>> carried(planned.size());
+  for (size_t k = 0; k < planned.size() && torso >= 0; ++k) {
+    if (!carried_by_torso(planned[k].segment.kind)) continue;
     const Axis& axis = axes[k];
-    const cv::Point2f on_axis = axis.start + std::clamp(t, 0.f, 1.f) * axis.length * axis.direction;
     const Axis& body = axes[static_cast<size_t>(torso)];
-    const float body_t = (on_axis - body.start).dot(body.direction) / body.length;
-    const float body_s = (on_axis - body.start).dot(body.normal);
-    const cv::Point2f moved = own_offset(static_cast<size_t>(torso), body_t, body_s);
+    std::vector<cv::Point2f> raw(kCarrySamples);
+    for (int n = 0; n < kCarrySamples; ++n) {
+      const float t = static_cast<float>(n) / (kCarrySamples - 1);
+      const cv::Point2f on_axis = axis.start + t * axis.length * axis.direction;
+      raw[n] = own_offset(static_cast<size_t>(torso), (on_axis - body.start).dot(body.direction) / body.length,
+                          (on_axis - body.start).dot(body.normal));
+    }
+    carried[k].resize(kCarrySamples);
+    for (int n = 0; n < kCarrySamples; ++n) {
+      cv::Point2f sum(0, 0);
+      float weights = 0;
+      for (int m = 0; m < kCarrySamples; ++m) {
+        const float d = static_cast<float>(m - n) / (kCarrySamples - 1) / kCarrySigma;
+        const float w = std::exp(-0.5f * d * d);
+        sum += w * raw[m];
+        weights += w;
+      }
+      carried[k][n] = sum / weights;
+    }
+  }
+  auto carry = [&](size_t k, float t, float s) -> cv::Point2f {
+    if (carried[k].empty()) return {0, 0};
+    const Axis& axis = axes[k];
+    const float position = std::clamp(t, 0.f, 1.f) * (kCarrySamples - 1);
+    const int n = std::min(kCarrySamples - 2, static_cast<int>(position));
+    const float w = position - static_cast<float>(n);
+    const cv::Point2f moved = (1 - w) * carried[k][n] + w * carried[k][n + 1];
     const float magnitude = static_cast<float>(cv::norm(moved));
     if (magnitude < 1e-3f) return {0, 0};
     // The band starts at the arm's moved edge (as the torso's push band does), so slimming
