@@ -159,6 +159,33 @@ TEST(ReshapeField, RealisesTheGainTable) {
   }
 }
 
+// Fattening lays the warped person over the original. A photo's edge (its anti-aliased rim)
+// lies a pixel or two outside the mask's soft edge; where the body moves away from it (an arm
+// carried outwards) that rim must not stay behind as a thin ghost line.
+TEST(ReshapeField, FatteningLeavesNoRimWhereTheBodyMovedAway) {
+  const cv::Size size(120, 80);
+  cv::Mat rgb(size, CV_8UC3, cv::Scalar(200, 200, 200));
+  cv::rectangle(rgb, cv::Rect(50, 10, 20, 60), cv::Scalar(40, 40, 40), cv::FILLED);  // the bar
+  cv::rectangle(rgb, cv::Rect(70, 10, 2, 60), cv::Scalar(120, 120, 120), cv::FILLED);  // its rim
+  cv::Mat mask(size, CV_8U, cv::Scalar(0));
+  cv::rectangle(mask, cv::Rect(50, 10, 20, 60), cv::Scalar(255), cv::FILLED);
+  // The bar moves 6 px to the left: every output pixel samples 6 px to its right.
+  WarpField field;
+  field.image_size = size;
+  field.cell_px = {4.f, 4.f};
+  field.dx = cv::Mat(20, 30, CV_32F, cv::Scalar(6.f));
+  field.dy = cv::Mat(20, 30, CV_32F, cv::Scalar(0.f));
+  field.roi = cv::Rect(30, 0, 60, 80);
+  field.composite_over_background = true;
+  field.person_alpha = mask;
+  const cv::Mat out = render_reshape(rgb, field);
+  for (int y = 20; y < 60; y += 5) {
+    for (int x = 66; x <= 71; ++x) {  // where the bar's right edge and rim were
+      EXPECT_GT(out.at<cv::Vec3b>(y, x)[0], 180) << "a ghost of the old edge at " << x << "," << y;
+    }
+  }
+}
+
 TEST(ReshapeField, AcceptsFloatMask) {
   const Synthetic s = synthetic_person();
   cv::Mat mask_f;

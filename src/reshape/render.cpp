@@ -45,12 +45,24 @@ cv::Mat render_reshape(const cv::Mat& rgb, const WarpField& field) {
   }
   // Fattening: the warped person over the untouched background. Where neither the old nor the new
   // body is, the original pixel stays; the push band's squeezed background is never shown.
+  // The old body is the mask grown by kOldBodyMargin px: the photo's own edge (its anti-aliased
+  // rim) lies a pixel or two outside the mask's soft edge, and where the body moved away from it
+  // (an arm carried outwards) the original would show that rim as a thin ghost line.
+  constexpr int kOldBodyMargin = 2;
+  const cv::Rect grown = cv::Rect(roi.x - kOldBodyMargin, roi.y - kOldBodyMargin,
+                                  roi.width + 2 * kOldBodyMargin, roi.height + 2 * kOldBodyMargin) &
+                         cv::Rect(cv::Point(0, 0), field.person_alpha.size());
+  cv::Mat old_body;
+  cv::dilate(field.person_alpha(grown), old_body,
+             cv::getStructuringElement(cv::MORPH_ELLIPSE,
+                                       cv::Size(2 * kOldBodyMargin + 1, 2 * kOldBodyMargin + 1)));
+  const cv::Point old_origin = roi.tl() - grown.tl();
   cv::Mat warped_alpha;
   cv::remap(field.person_alpha, warped_alpha, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
   cv::parallel_for_(cv::Range(0, roi.height), [&](const cv::Range& rows) {
     for (int y = rows.start; y < rows.end; ++y) {
       const uint8_t* new_alpha = warped_alpha.ptr<uint8_t>(y);
-      const uint8_t* old_alpha = field.person_alpha.ptr<uint8_t>(roi.y + y) + roi.x;
+      const uint8_t* old_alpha = old_body.ptr<uint8_t>(old_origin.y + y) + old_origin.x;
       const cv::Vec3b* person = warped.ptr<cv::Vec3b>(y);
       cv::Vec3b* pixel = out.ptr<cv::Vec3b>(roi.y + y) + roi.x;
       for (int x = 0; x < roi.width; ++x) {
