@@ -87,11 +87,12 @@ std::vector<Knot> gain_profile(SegmentKind kind, Goal goal, Gender gender) {
 // How much a segment may claim the pixels near its position t along the axis when segments blend:
 // the hip line belongs to the torso, the thighs take over below it (their top follows the
 // torso's hip contour, see inherit_hip_shift), so hips and thighs change as one smooth outline.
+// The thigh's claim starts a quarter of its length above its joint, where the torso's fades.
 float ownership(SegmentKind kind, float t) {
   const auto ramp = smoothstep01;
   switch (kind) {
     case SegmentKind::kTorso: return 1.f - ramp((t - 1.02f) / 0.25f);
-    case SegmentKind::kThigh: return ramp((t + 0.05f) / 0.35f);
+    case SegmentKind::kThigh: return ramp((t + 0.25f) / 0.55f);
     case SegmentKind::kNeck: return ramp((t - 0.1f) / 0.15f) * (1.f - ramp((t - 0.65f) / 0.15f));
     default: return 1.f;
   }
@@ -454,9 +455,17 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   auto own_offset = [&](size_t k, float t, float s) -> cv::Point2f {
     const Axis& axis = axes[k];
     const Segment& segment = planned[k].segment;
-    const float outside_px =
-        std::max({0.f, (segment.t_first - t) * axis.length, (t - segment.t_last) * axis.length});
-    const float fade = 1.f - smoothstep01(outside_px / (0.6f * axis.half_width_px + 1.f));
+    // Past its ends a segment's change fades over 0.6 x its half-width, except where torso and
+    // thigh meet: there the body goes on past both (a squat's buttock lies behind the hip joint,
+    // beyond the torso's last cross-section and before the thigh's first), so both reach 1.5 x
+    // their half-width into it and the hip's change carries across instead of dipping in a notch.
+    const float before_px = (segment.t_first - t) * axis.length;
+    const float after_px = (t - segment.t_last) * axis.length;
+    const bool hip_side = (segment.kind == SegmentKind::kTorso && after_px > 0) ||
+                          (segment.kind == SegmentKind::kThigh && before_px > 0);
+    const float outside_px = std::max({0.f, before_px, after_px});
+    const float fade =
+        1.f - smoothstep01(outside_px / ((hip_side ? 1.5f : 0.6f) * axis.half_width_px + 1.f));
     if (fade <= 0.f) return {0, 0};
     return (source_offset(s, station_at(planned[k], t)) - s) * fade * axis.normal;
   };
