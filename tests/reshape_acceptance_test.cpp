@@ -180,8 +180,8 @@ TEST_F(ReshapeAcceptance, DISABLED_EveryPhotoAsTheIssueAsks) {
 
 // Widths as a distribution over every photo, goal and gender at intensity 1: each kind's median
 // inside the issue's window (8-20 % slimmer, 10-30 % fatter), at least 70 % of all measurable
-// widths inside it (measured: 72-78 %; the rest are listed) and 92 % changing the way that was
-// asked (measured: 95-97 %), at least 90 % of the input's widths found again on the output (a fattened hip can meet
+// widths inside it (measured: 73-81 %; the rest are listed) and 92 % changing the way that was
+// asked (measured: 95-98 %), at least 90 % of the input's widths found again on the output (a fattened hip can meet
 // the hand resting on it); the gender profile (male waist >= 1.3x hips; female hips and thighs
 // >= 1.3x waist) on the medians.
 TEST_F(ReshapeAcceptance, WidthsChangeAsAskedWithTheGendersProfile) {
@@ -249,9 +249,8 @@ TEST_F(ReshapeAcceptance, WidthsChangeAsAskedWithTheGendersProfile) {
 
 // The pose is found again on every output, and the skeleton stays put.
 // - The pixels at the joints stay, on every photo: the field itself moves face, shoulders, hips,
-//   knees and ankles by at most 1.5 % of the diagonal (measured: <= 1 % on all photos but the
-//   pitcher's side view, 1.2 %; they are pinned, but a joint the landmark model puts right on a
-//   moved outline, the hip of a side view, is pinned only as far as that stays fold-free).
+//   knees and ankles by at most the issue's 1 % of the diagonal (measured: <= 0.5 %; they are
+//   pinned, a joint right on a moved outline only as far as that stays fold-free).
 // - The re-run's landmarks for those joints (seen by both runs, not within 3 % of the frame's
 //   edge, where they are guesses) move by a median of at most 1.5 % of the diagonal, and by at
 //   most 1.5 % plus twice the photo's own jitter on 80 % of the cases. The landmark network
@@ -269,7 +268,7 @@ TEST_F(ReshapeAcceptance, PoseIsFoundAgainAndTheSkeletonStays) {
         SCOPED_TRACE(label(name, goal, gender, 1.f));
         const Acceptance& a = result(name, goal, gender, 1.f);
         ASSERT_TRUE(a.found_after);
-        EXPECT_LE(a.max_core_field_shift, 0.015) << "the field moves joint " << a.worst_core_field;
+        EXPECT_LE(a.max_core_field_shift, 0.01) << "the field moves joint " << a.worst_core_field;
         shifts.push_back(a.max_core_shift);
         if (a.max_core_shift <= 0.015 + 2 * noise) {
           ++within;
