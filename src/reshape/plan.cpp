@@ -138,7 +138,9 @@ void see_past_hands(const Segment& segment, const std::vector<Freeze>& frozen,
       if (!section.valid || section.at_partner[side]) continue;
       on_hand[i] = on_a_hand(frozen, segment.at(t[i]) + section.extent[side] * outward);
     }
-    auto clear = [&](int i) { return sections[i].valid && sections[i].contour[side] && !on_hand[i]; };
+    auto clear = [&](int i) {
+      return sections[i].valid && sections[i].contour[side] && !on_hand[i];
+    };
     for (int i = 0; i < count; ++i) {
       if (!on_hand[i]) continue;
       int before = i - 1, after = i + 1;
@@ -470,12 +472,12 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
     return (source_offset(s, station_at(planned[k], t)) - s) * fade * axis.normal;
   };
   // An arm lying against or across the torso (hands on hips, folded arms) moves with the torso
-  // under it: the torso's offset at the arm's axis, carried rigidly across the arm and returned
-  // to zero beyond the arm's contour over a push band (slope <= 1 / kBandPerShift).
-  // The torso's offset under each carried arm, sampled along the arm's axis and smoothed along it
-  // (Gaussian, sigma kCarrySigma in t): an arm hanging next to the torso sits in the torso's push
-  // band, which falls off fast across it, so the raw offset bends the arm into kinks where its
-  // distance to the torso changes (the elbow, the sleeve's hem).
+  // under it: the torso's offset at the arm's axis (`carried`), carried rigidly across the arm and
+  // returned to zero beyond the arm's contour over a push band (slope <= 1 / kBandPerShift).
+  // That offset is sampled along the arm's axis and smoothed along it (Gaussian, sigma
+  // kCarrySigma in t): an arm hanging next to the torso sits in the torso's push band, which falls
+  // off fast across it, so the raw offset bends the arm into kinks where its distance to the torso
+  // changes (the elbow, the sleeve's hem).
   constexpr int kCarrySamples = 33;
   constexpr float kCarrySigma = 0.08f;
   std::vector<std::vector<cv::Point2f>> carried(planned.size());
@@ -487,8 +489,9 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
     for (int n = 0; n < kCarrySamples; ++n) {
       const float t = static_cast<float>(n) / (kCarrySamples - 1);
       const cv::Point2f on_axis = axis.start + t * axis.length * axis.direction;
-      raw[n] = own_offset(static_cast<size_t>(torso), (on_axis - body.start).dot(body.direction) / body.length,
-                          (on_axis - body.start).dot(body.normal));
+      const float body_t = (on_axis - body.start).dot(body.direction) / body.length;
+      const float body_s = (on_axis - body.start).dot(body.normal);
+      raw[n] = own_offset(static_cast<size_t>(torso), body_t, body_s);
     }
     carried[k].resize(kCarrySamples);
     for (int n = 0; n < kCarrySamples; ++n) {
@@ -585,7 +588,8 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   const float beside_margin = 0.04f * model.scale_px + 1.f;
   std::vector<bool> beside(model.frozen.size(), false);
   for (size_t k = 0; k < model.frozen.size(); ++k) {
-    beside[k] = slimming && model.frozen[k].rides_along && depth_in_body(model.frozen[k].center) < 0.f;
+    beside[k] = slimming && model.frozen[k].rides_along &&
+                depth_in_body(model.frozen[k].center) < 0.f;
   }
   // 1 where a beside hand's freeze applies, 0 inside the body's outline.
   auto outside_body = [&](size_t k, cv::Point2f p) {
