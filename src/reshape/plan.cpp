@@ -586,10 +586,11 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
     return depth;
   };
   const float beside_margin = 0.04f * model.scale_px + 1.f;
-  std::vector<bool> beside(model.frozen.size(), false);
+  std::vector<bool> beside(model.frozen.size(), false), pushed(model.frozen.size(), false);
   for (size_t k = 0; k < model.frozen.size(); ++k) {
-    beside[k] = slimming && model.frozen[k].rides_along &&
-                depth_in_body(model.frozen[k].center) < 0.f;
+    const bool outside = model.frozen[k].rides_along && depth_in_body(model.frozen[k].center) < 0.f;
+    beside[k] = slimming && outside;
+    pushed[k] = !slimming && outside;
   }
   // 1 where a beside hand's freeze applies, 0 inside the body's outline.
   auto outside_body = [&](size_t k, cv::Point2f p) {
@@ -604,6 +605,27 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
       continue;
     }
     translation[k] = {sample_grid(dx, center, cell_px), sample_grid(dy, center, cell_px)};
+    // Fattening: a hand held against the body (its disc reaches inside an outline) is pushed out
+    // by the body growing under it; it moves with the fastest motion there. At its centre's motion
+    // (the push band's tail) the growing hip was held back around it in a dent. A hand away from
+    // the body stays where it is.
+    if (pushed[k]) {
+      const float radius = model.frozen[k].radius_px;
+      constexpr int kRing = 16;
+      cv::Point2f fastest = translation[k];
+      bool touches = false;
+      for (int ring = 1; ring <= 2; ++ring) {
+        for (int a = 0; a < kRing; ++a) {
+          const float angle = 2.f * static_cast<float>(CV_PI) * static_cast<float>(a) / kRing;
+          const float r = 0.5f * static_cast<float>(ring) * radius;
+          const cv::Point2f q = center + r * cv::Point2f(std::cos(angle), std::sin(angle));
+          touches = touches || depth_in_body(q) >= 0.f;
+          const cv::Point2f d(sample_grid(dx, q, cell_px), sample_grid(dy, q, cell_px));
+          if (cv::norm(d) > cv::norm(fastest)) fastest = d;
+        }
+      }
+      if (touches) translation[k] = fastest;
+    }
   }
   // The freeze blends d * keep + (1 - keep) * T: its edge adds (d - T) x grad(keep) to the
   // gradient, so a fixed fade folds where the body next to a hand (or the neck under the face)
