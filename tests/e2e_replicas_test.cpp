@@ -8,21 +8,20 @@
 // Skips when nginx or PostgreSQL is not installed (scripts/setup installs both).
 #include <atomic>
 #include <chrono>
-#include <fstream>
+#include <cstdio>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <pqxx/connection>
-#include <pqxx/nontransaction>
 
+#include "support/database.h"
 #include "support/nginx.h"
 #include "support/postgres.h"
 #include "support/s3rver.h"
@@ -87,15 +86,17 @@ TEST(ReplicasBehindNginx, SpreadSharedAccountLimitAndAKilledReplicaCostsNoReques
       {"AWS_ACCESS_KEY_ID", s3.options().access_key},
       {"AWS_SECRET_ACCESS_KEY", s3.options().secret_key},
       {"AWS_REGION", "us-east-1"}};
-  std::vector<std::unique_ptr<ServerProcess>> replicas(kReplicas);
-  {
-    std::vector<std::thread> starting;  // in parallel: each loads its models
-    for (auto& replica : replicas) {
-      starting.emplace_back(
-          [&] { replica = std::make_unique<ServerProcess>(replica_args, s3_env); });
-    }
-    for (std::thread& thread : starting) thread.join();
+  // Started in parallel (each loads its models); get() rethrows a replica's failure to start here,
+  // as a test failure, after every other one has finished starting.
+  std::vector<std::future<std::unique_ptr<ServerProcess>>> starting;
+  for (int i = 0; i < kReplicas; ++i) {
+    starting.push_back(std::async(std::launch::async, [&] {
+      return std::make_unique<ServerProcess>(replica_args, s3_env);
+    }));
   }
+  for (auto& replica : starting) replica.wait();
+  std::vector<std::unique_ptr<ServerProcess>> replicas;
+  for (auto& replica : starting) replicas.push_back(replica.get());
   std::vector<int> ports;
   for (const auto& replica : replicas) ports.push_back(replica->port());
   testing::NginxProcess nginx(testing::read_text(std::string(BODYSHAPE_SOURCE_DIR) + "/deploy/nginx.conf"),
@@ -168,10 +169,8 @@ TEST(ReplicasBehindNginx, SpreadSharedAccountLimitAndAKilledReplicaCostsNoReques
     EXPECT_EQ(row["requests"], kAccountBurst) << "admitted requests, counted by all replicas";
 
     // The per-address buckets are shared too, keyed by the address nginx appended.
-    pqxx::connection connection(database);
-    pqxx::nontransaction query(connection);
-    EXPECT_EQ(query.exec1("SELECT COUNT(*) FROM rate_buckets WHERE bucket_key = 'ip:127.0.0.1'")[0]
-                  .as<int>(),
+    EXPECT_EQ(testing::query_int_on(
+                  database, "SELECT COUNT(*) FROM rate_buckets WHERE bucket_key = 'ip:127.0.0.1'"),
               1);
   }
 

@@ -3,6 +3,7 @@
 // pipeline lands, the lead re-runs it on the output instead.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -19,6 +20,16 @@ using testdata::relative_change;
 
 constexpr Goal kGoals[] = {Goal::kSlimmer, Goal::kFatter};
 constexpr Gender kGenders[] = {Gender::kMale, Gender::kFemale};
+
+// The body's outline on the left of row y: the first on-body pixel (mask >= 0.5) at or right of
+// x_from; nullopt when the row has none.
+std::optional<cv::Point2f> left_outline(const cv::Mat& mask_u8, int y, int x_from) {
+  const uint8_t* row = mask_u8.ptr<uint8_t>(y);
+  for (int x = std::max(0, x_from); x < mask_u8.cols; ++x) {
+    if (row[x] >= 128) return cv::Point2f(static_cast<float>(x), static_cast<float>(y));
+  }
+  return std::nullopt;
+}
 
 std::string label(const std::string& name, Goal goal, Gender gender) {
   return name + (goal == Goal::kSlimmer ? " best " : " worst ") +
@@ -112,12 +123,8 @@ TEST(ReshapePhotos, SquatButtockGrowsWithoutANotch) {
   std::vector<double> moves;
   for (int y = static_cast<int>(hip_y - 0.3f * (hip_y - shoulder_y));
        y <= static_cast<int>(hip_y + 0.5f * (knee_y - hip_y)); y += 4) {
-    const uint8_t* row = photo->mask.ptr<uint8_t>(y);
-    int x = 0;
-    while (x < photo->mask.cols && row[x] < 128) ++x;
-    if (x == photo->mask.cols) continue;
-    const cv::Point2f edge(static_cast<float>(x), static_cast<float>(y));
-    moves.push_back(cv::norm(field->forward(edge) - edge));
+    const std::optional<cv::Point2f> edge = left_outline(photo->mask, y, 0);
+    if (edge) moves.push_back(cv::norm(field->forward(*edge) - *edge));
   }
   ASSERT_GE(moves.size(), 10u);
   std::vector<double> sorted = moves;
@@ -139,16 +146,14 @@ TEST(ReshapePhotos, GrowingHipPushesTheHandOut) {
                               {Goal::kFatter, gender, 1.f});
     ASSERT_TRUE(field.ok()) << field.error().message;
     // The hip's outline on the image's left (the person's right hand hangs there), from above the
-    // wrist to well below the finger tips: the first off-body pixel left of the hip, stopping
-    // 25 px right of the wrist so the hand's own outline is never taken for the hip's.
+    // wrist to well below the finger tips, searched from 25 px right of the wrist so the hand's
+    // own outline is never taken for the hip's.
     const cv::Point2f wrist = photo->body.px[16], index = photo->body.px[20];
     std::vector<double> moves;
     for (int y = static_cast<int>(wrist.y) - 40; y <= static_cast<int>(index.y) + 120; y += 4) {
-      const uint8_t* row = photo->mask.ptr<uint8_t>(y);
-      int x = static_cast<int>(wrist.x) + 80;  // inside the hip
-      while (x > static_cast<int>(wrist.x) + 25 && row[x - 1] >= 128) --x;
-      const cv::Point2f edge(static_cast<float>(x), static_cast<float>(y));
-      moves.push_back(-(field->forward(edge) - edge).x);
+      const std::optional<cv::Point2f> edge =
+          left_outline(photo->mask, y, static_cast<int>(wrist.x) + 25);
+      if (edge) moves.push_back(-(field->forward(*edge) - *edge).x);
     }
     // The deepest dent: how far a row's outward move falls below the smaller of the largest moves
     // above and below it. Measured: 7.5 px (male) when the hand moved with its centre, < 1 px now.

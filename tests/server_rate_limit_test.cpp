@@ -2,9 +2,11 @@
 // values, refill, independence of keys and the bound on remembered keys.
 #include "server/rate_limit.h"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -114,6 +116,7 @@ class FakeCounters : public storage::CounterStore {
   Result<TokenTake> take_token(std::string_view key, const TokenBucketLimit& limit,
                                double now_unix_s) override {
     keys_seen.emplace_back(key);
+    if (during_take) std::exchange(during_take, nullptr)();
     if (down) return make_error(ErrorCode::kUnavailable, "connection refused");
     const auto found = buckets_.find(std::string(key));
     std::optional<TokenBucketState> before;
@@ -129,6 +132,7 @@ class FakeCounters : public storage::CounterStore {
 
   bool down = false;
   std::vector<std::string> keys_seen;
+  std::function<void()> during_take;  // runs once, inside the next take (another request then)
 
  private:
   std::map<std::string, TokenBucketState> buckets_;
@@ -166,6 +170,25 @@ TEST(SharedLimiter, DatabaseDownFallsBackToInProcessBucketsThenRecovers) {
   EXPECT_TRUE(limiter.admit("ann@example.com").allowed) << "the shared bucket is still full";
   EXPECT_FALSE(limiter.degraded());
   EXPECT_EQ(counters.keys_seen.size(), 2u);
+}
+
+// Once the retry delay is over, one request asks the database again; requests arriving while it
+// waits (for an unreachable server, up to libpq's connect_timeout) keep to the fallback instead of
+// queueing behind it.
+TEST(SharedLimiter, OneRequestRetriesTheDatabaseTheOthersKeepToTheFallback) {
+  FakeCounters counters;
+  double now_s = 1.7e9;
+  SharedLimiter limiter(counters, "ip:", {.per_minute = 600, .burst = 100}, [&] { return now_s; });
+  counters.down = true;
+  EXPECT_TRUE(limiter.admit("a").allowed);
+  ASSERT_EQ(counters.keys_seen.size(), 1u);
+  now_s += SharedLimiter::kRetryDatabaseAfterS;
+  counters.during_take = [&] {
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(limiter.admit("b").allowed);
+  };
+  EXPECT_TRUE(limiter.admit("a").allowed);
+  EXPECT_EQ(counters.keys_seen.size(), 2u) << "only the first request after the delay asked";
+  EXPECT_TRUE(limiter.degraded());
 }
 
 TEST(SharedLimiter, ZeroPerMinuteIsOffAndTouchesNoStore) {

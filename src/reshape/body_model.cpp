@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 
 namespace bodyshape::reshape {
 namespace {
@@ -138,26 +139,25 @@ BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size) {
     const float radius = std::max(1.5f * half_diagonal, 0.25f * scale);
     model.frozen.push_back({0.5f * (lo + hi), radius, std::max(0.5f * radius, 0.1f * scale)});
   }
-  auto freeze_group = [&](const int* indices, int count, float margin, bool rides_along) {
-    cv::Point2f center(0, 0);
-    for (int i = 0; i < count; ++i) center += body.px[indices[i]];
-    center *= 1.f / static_cast<float>(count);
+  // A disc around `points` (radius: `spread` x the farthest from `center`, plus a margin).
+  auto freeze_disc = [&](cv::Point2f center, std::initializer_list<cv::Point2f> points,
+                         float spread, bool rides_along) {
     float radius = 0;
-    for (int i = 0; i < count; ++i) radius = std::max(radius, distance(center, body.px[indices[i]]));
-    model.frozen.push_back({center, 1.3f * radius + margin * scale, 0.15f * scale, rides_along});
+    for (const cv::Point2f& p : points) radius = std::max(radius, distance(center, p));
+    model.frozen.push_back({center, spread * radius + 0.05f * scale, 0.15f * scale, rides_along});
   };
   for (int side = 0; side < 2; ++side) {
     // The hand's landmarks are the wrist and the knuckles; the fingers reach about as far again
     // past the knuckles (0.8 x wrist -> knuckles), so the disc covers that estimated tip too.
     const int* hand = kHand[side];
+    const cv::Point2f wrist = body.px[hand[0]];
     const cv::Point2f knuckles = 0.5f * (body.px[hand[1]] + body.px[hand[2]]);
-    const cv::Point2f tip = knuckles + 0.8f * (knuckles - body.px[hand[0]]);
-    const cv::Point2f center = 0.5f * (body.px[hand[0]] + tip);
-    float radius = 0;
-    for (int i = 0; i < 4; ++i) radius = std::max(radius, distance(center, body.px[hand[i]]));
-    radius = std::max(radius, distance(center, tip));
-    model.frozen.push_back({center, 1.15f * radius + 0.05f * scale, 0.15f * scale, true});
-    freeze_group(kFoot[side], 3, 0.05f, false);
+    const cv::Point2f tip = knuckles + 0.8f * (knuckles - wrist);
+    const cv::Point2f pinky = body.px[hand[1]], index = body.px[hand[2]], thumb = body.px[hand[3]];
+    freeze_disc(0.5f * (wrist + tip), {wrist, pinky, index, thumb, tip}, 1.15f, true);
+    const int* foot = kFoot[side];
+    const cv::Point2f heel = body.px[foot[1]], toe = body.px[foot[2]], ankle = body.px[foot[0]];
+    freeze_disc((ankle + heel + toe) * (1.f / 3.f), {ankle, heel, toe}, 1.3f, false);
   }
   return model;
 }

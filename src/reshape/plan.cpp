@@ -41,6 +41,33 @@ float smoothstep01(float x) {
   return x * x * (3.f - 2.f * x);
 }
 
+// The point at step `a` of `count` around a circle.
+cv::Point2f on_circle(cv::Point2f center, float radius, int a, int count) {
+  const float angle = 2.f * static_cast<float>(CV_PI) * static_cast<float>(a) / count;
+  return center + radius * cv::Point2f(std::cos(angle), std::sin(angle));
+}
+
+// Values sampled at positions `t` along an axis, smoothed along it with a Gaussian of `sigma` (in
+// t, cut at 3 sigma). T: anything with + and * float (cv::Point2f, cv::Vec2f).
+template <typename T>
+std::vector<T> smooth_along(const std::vector<T>& values, const std::vector<float>& t,
+                            float sigma) {
+  std::vector<T> smoothed(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    T sum = T();
+    float weights = 0;
+    for (size_t j = 0; j < values.size(); ++j) {
+      const float d = (t[j] - t[i]) / sigma;
+      if (std::abs(d) > 3.f) continue;
+      const float w = std::exp(-0.5f * d * d);
+      sum += values[j] * w;
+      weights += w;
+    }
+    smoothed[i] = sum * (1.f / weights);
+  }
+  return smoothed;
+}
+
 struct Knot {
   float t, gain;
 };
@@ -127,7 +154,7 @@ struct PlannedSegment {
 // outline there is the one its neighbours see: those contours are interpolated along the axis
 // from the nearest cross-sections above and below that end clear of every hand.
 void see_past_hands(const Segment& segment, const std::vector<Freeze>& frozen,
-                    std::vector<CrossSection>& sections, const std::vector<float>& t) {
+                    const std::vector<Station>& stations, std::vector<CrossSection>& sections) {
   const cv::Point2f normal = segment.normal();
   const int count = static_cast<int>(sections.size());
   for (int side = 0; side < 2; ++side) {
@@ -136,7 +163,7 @@ void see_past_hands(const Segment& segment, const std::vector<Freeze>& frozen,
     for (int i = 0; i < count; ++i) {
       const CrossSection& section = sections[i];
       if (!section.valid || section.at_partner[side]) continue;
-      on_hand[i] = on_a_hand(frozen, segment.at(t[i]) + section.extent[side] * outward);
+      on_hand[i] = on_a_hand(frozen, segment.at(stations[i].t) + section.extent[side] * outward);
     }
     auto clear = [&](int i) {
       return sections[i].valid && sections[i].contour[side] && !on_hand[i];
@@ -148,7 +175,8 @@ void see_past_hands(const Segment& segment, const std::vector<Freeze>& frozen,
       while (after < count && !clear(after)) ++after;
       if (before < 0 && after >= count) continue;
       const int a = before >= 0 ? before : after, b = after < count ? after : before;
-      const float w = a == b ? 0.f : (t[i] - t[a]) / (t[b] - t[a]);
+      const float w =
+          a == b ? 0.f : (stations[i].t - stations[a].t) / (stations[b].t - stations[a].t);
       sections[i].extent[side] = (1 - w) * sections[a].extent[side] + w * sections[b].extent[side];
       sections[i].gap[side] = (1 - w) * sections[a].gap[side] + w * sections[b].gap[side];
       sections[i].contour[side] = true;
@@ -183,9 +211,7 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
     sections[i] = measure_cross_section(segment, stations[i].t, mask_u8, &frozen);
   }
   if (segment.kind == SegmentKind::kTorso || segment.kind == SegmentKind::kThigh) {
-    std::vector<float> ts(stations.size());
-    for (int i = 0; i < count; ++i) ts[i] = stations[i].t;
-    see_past_hands(segment, frozen, sections, ts);
+    see_past_hands(segment, frozen, stations, sections);
   }
   // How much tissue a side has, for its share of the change: the contour's distance averaged
   // over kProfileWindow of the axis either way. Fat follows the body, not the clothing's edges:
@@ -278,21 +304,14 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
   // waistband, legs that merge inside shorts): fat under them does not. The shifts are smoothed
   // along the axis with a Gaussian of kShiftSigma (in t), so no hem juts out or pinches in.
   constexpr float kShiftSigma = 0.06f;
-  std::vector<Station> smoothed = stations;
+  std::vector<cv::Vec2f> shifts(stations.size());
+  std::vector<float> ts(stations.size());
   for (int i = 0; i < count; ++i) {
-    for (int side = 0; side < 2; ++side) {
-      float sum = 0, weights = 0;
-      for (int j = 0; j < count; ++j) {
-        const float d = (stations[j].t - stations[i].t) / kShiftSigma;
-        if (std::abs(d) > 3.f) continue;
-        const float w = std::exp(-0.5f * d * d);
-        sum += w * stations[j].shift[side];
-        weights += w;
-      }
-      smoothed[i].shift[side] = sum / weights;
-    }
+    shifts[i] = {stations[i].shift[0], stations[i].shift[1]};
+    ts[i] = stations[i].t;
   }
-  stations = std::move(smoothed);
+  shifts = smooth_along(shifts, ts, kShiftSigma);
+  for (int i = 0; i < count; ++i) stations[i].shift = {shifts[i][0], shifts[i][1]};
   return planned;
 }
 
@@ -408,10 +427,10 @@ void pin_joints(const BodyModel& model, cv::Size2f cell_px, cv::Mat& dx, cv::Mat
   }
 }
 
-// The grids of one rasterised plan: the field after smoothing, freezing and the fold check, and
-// what the freeze kept (enforce_min_jacobian needs it).
+// The grids of one rasterised plan: the field after smoothing, freezing and (on the last round)
+// the fold repair, whose minimum Jacobian it reports.
 struct FieldGrids {
-  cv::Mat dx, dy, keep, rigid_dx, rigid_dy;
+  cv::Mat dx, dy;
   float min_jacobian = 1.f;
 };
 
@@ -480,6 +499,8 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   // changes (the elbow, the sleeve's hem).
   constexpr int kCarrySamples = 33;
   constexpr float kCarrySigma = 0.08f;
+  std::vector<float> carry_t(kCarrySamples);
+  for (int n = 0; n < kCarrySamples; ++n) carry_t[n] = static_cast<float>(n) / (kCarrySamples - 1);
   std::vector<std::vector<cv::Point2f>> carried(planned.size());
   for (size_t k = 0; k < planned.size() && torso >= 0; ++k) {
     if (!carried_by_torso(planned[k].segment.kind)) continue;
@@ -487,24 +508,12 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
     const Axis& body = axes[static_cast<size_t>(torso)];
     std::vector<cv::Point2f> raw(kCarrySamples);
     for (int n = 0; n < kCarrySamples; ++n) {
-      const float t = static_cast<float>(n) / (kCarrySamples - 1);
-      const cv::Point2f on_axis = axis.start + t * axis.length * axis.direction;
+      const cv::Point2f on_axis = axis.start + carry_t[n] * axis.length * axis.direction;
       const float body_t = (on_axis - body.start).dot(body.direction) / body.length;
       const float body_s = (on_axis - body.start).dot(body.normal);
       raw[n] = own_offset(static_cast<size_t>(torso), body_t, body_s);
     }
-    carried[k].resize(kCarrySamples);
-    for (int n = 0; n < kCarrySamples; ++n) {
-      cv::Point2f sum(0, 0);
-      float weights = 0;
-      for (int m = 0; m < kCarrySamples; ++m) {
-        const float d = static_cast<float>(m - n) / (kCarrySamples - 1) / kCarrySigma;
-        const float w = std::exp(-0.5f * d * d);
-        sum += w * raw[m];
-        weights += w;
-      }
-      carried[k][n] = sum / weights;
-    }
+    carried[k] = smooth_along(raw, carry_t, kCarrySigma);
   }
   auto carry = [&](size_t k, float t, float s) -> cv::Point2f {
     if (carried[k].empty()) return {0, 0};
@@ -616,9 +625,8 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
       bool touches = false;
       for (int ring = 1; ring <= 2; ++ring) {
         for (int a = 0; a < kRing; ++a) {
-          const float angle = 2.f * static_cast<float>(CV_PI) * static_cast<float>(a) / kRing;
           const float r = 0.5f * static_cast<float>(ring) * radius;
-          const cv::Point2f q = center + r * cv::Point2f(std::cos(angle), std::sin(angle));
+          const cv::Point2f q = on_circle(center, r, a, kRing);
           touches = touches || depth_in_body(q) >= 0.f;
           const cv::Point2f d(sample_grid(dx, q, cell_px), sample_grid(dy, q, cell_px));
           if (cv::norm(d) > cv::norm(fastest)) fastest = d;
@@ -639,8 +647,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
     for (int ring = 1; ring <= 2; ++ring) {
       const float radius = frozen.radius_px + 0.5f * static_cast<float>(ring) * frozen.fade_px;
       for (int a = 0; a < kRing; ++a) {
-        const float angle = 2.f * static_cast<float>(CV_PI) * static_cast<float>(a) / kRing;
-        const cv::Point2f p = frozen.center + radius * cv::Point2f(std::cos(angle), std::sin(angle));
+        const cv::Point2f p = on_circle(frozen.center, radius, a, kRing);
         if (outside_body(k, p) < 1.f) continue;
         const cv::Point2f d(sample_grid(dx, p, cell_px), sample_grid(dy, p, cell_px));
         most = std::max(most, static_cast<float>(cv::norm(d - translation[k])));
@@ -652,10 +659,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
                          std::max(frozen.fade_px, kMaxFade * model.scale_px));
   }
   const float border_px = 3.f * std::max(cell_px.width, cell_px.height);
-  FieldGrids out;
-  out.keep.create(grid, CV_32F);
-  out.rigid_dx.create(grid, CV_32F);
-  out.rigid_dy.create(grid, CV_32F);
+  cv::Mat keep_map(grid, CV_32F), rigid_dx(grid, CV_32F), rigid_dy(grid, CV_32F);
   for (int j = 0; j < grid.height; ++j) {
     for (int i = 0; i < grid.width; ++i) {
       const cv::Point2f p = grid_to_pixel(i, j, cell_px);
@@ -681,21 +685,21 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
       const float to_border = std::min({p.x, p.y, static_cast<float>(image_size.width - 1) - p.x,
                                         static_cast<float>(image_size.height - 1) - p.y});
       const float border = smoothstep01(to_border / border_px);
-      out.keep.at<float>(j, i) = keep * border;
-      out.rigid_dx.at<float>(j, i) = (1.f - keep) * border * rigid.x;
-      out.rigid_dy.at<float>(j, i) = (1.f - keep) * border * rigid.y;
+      keep_map.at<float>(j, i) = keep * border;
+      rigid_dx.at<float>(j, i) = (1.f - keep) * border * rigid.x;
+      rigid_dy.at<float>(j, i) = (1.f - keep) * border * rigid.y;
     }
   }
-  out.dx = dx.mul(out.keep) + out.rigid_dx;
-  out.dy = dy.mul(out.keep) + out.rigid_dy;
-  pin_joints(model, cell_px, out.dx, out.dy, out.keep);
+  FieldGrids out;
+  out.dx = dx.mul(keep_map) + rigid_dx;
+  out.dy = dy.mul(keep_map) + rigid_dy;
+  pin_joints(model, cell_px, out.dx, out.dy, keep_map);
   // The fold repair may give a joint back a little motion where it sits right at a moved outline
   // (a hip landmark on the silhouette's edge): no fold is worth a pixel-exact joint.
   if (repair_folds) {
-    enforce_min_jacobian(out.dx, out.dy, out.keep, out.rigid_dx, out.rigid_dy, cell_px,
-                         kMinJacobian);
+    out.min_jacobian = enforce_min_jacobian(out.dx, out.dy, keep_map, rigid_dx, rigid_dy, cell_px,
+                                            kMinJacobian);
   }
-  out.min_jacobian = min_jacobian(out.dx, out.dy, cell_px);
   return out;
 }
 

@@ -191,8 +191,7 @@ Status validate(const Config& config) {
       require(config.log_format == "text" || config.log_format == "json",
               "log_format must be text or json"),
       require(config.database.empty() || config.database.starts_with("sqlite:") ||
-                  config.database.starts_with("postgresql://") ||
-                  config.database.starts_with("postgres://"),
+                  uses_postgres(config),
               "database must be empty (SQLite in data_dir), sqlite:PATH or "
               "postgresql://user@host:port/db"),
       require(config.s3_endpoint.empty() || config.s3_endpoint == "aws" ||
@@ -229,6 +228,10 @@ Status validate(const Config& config) {
     }
   }
   return Ok{};
+}
+
+bool uses_postgres(const Config& config) {
+  return config.database.starts_with("postgresql://") || config.database.starts_with("postgres://");
 }
 
 }  // namespace bodyshape::server

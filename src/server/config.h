@@ -67,4 +67,7 @@ Result<Config> load_config(const std::string& toml_path, const SettingValues& fr
 
 Status validate(const Config& config);
 
+// config.database names a PostgreSQL server (postgresql:// or postgres://) rather than SQLite.
+bool uses_postgres(const Config& config);
+
 }  // namespace bodyshape::server

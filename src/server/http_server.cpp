@@ -65,11 +65,6 @@ std::string client_address(const httplib::Request& request, const std::string& h
 HttpServer::HttpServer(const Config& config, Routes routes)
     : config_(config),
       routes_(std::move(routes)),
-      per_ip_(routes_.per_ip != nullptr
-                  ? std::move(routes_.per_ip)
-                  : std::make_unique<InProcessLimiter>(TokenBucketOptions{
-                        .per_minute = static_cast<double>(config.rate_limit_per_ip),
-                        .burst = static_cast<double>(config.rate_limit_per_ip_burst)})),
       auth_lockout_({.failures = config.auth_lockout_failures,
                      .window = std::chrono::seconds(config.auth_lockout_s),
                      .lockout = std::chrono::seconds(config.auth_lockout_s)}),
@@ -86,7 +81,7 @@ api::Reply HttpServer::admit_and_handle(RouteShape shape, const std::string& cli
   if (Admission locked = auth_lockout_.check(client_address, now); !locked.allowed) {
     return rate_limited_reply(shape, locked, "too many failed authentications from this address");
   }
-  if (Admission admitted = per_ip_->admit(client_address); !admitted.allowed) {
+  if (Admission admitted = routes_.per_ip->admit(client_address); !admitted.allowed) {
     return rate_limited_reply(shape, admitted, "too many requests from this address");
   }
   api::Reply reply = route(body);

@@ -53,7 +53,7 @@ struct Routes {
   std::function<api::Reply(std::string_view body)> person_mask;    // POST /api/person-mask
   std::function<bool(std::string* why_not)> ready;                 // GET /readyz
   Metrics* metrics = nullptr;  // GET /metrics and request counting; null = neither
-  // The per-address limit (rate_limit_per_ip); null = in-process buckets from the config.
+  // The per-address limit (rate_limit_per_ip); required.
   std::unique_ptr<RequestLimiter> per_ip;
 };
 
@@ -76,7 +76,6 @@ class HttpServer {
 
   Config config_;
   Routes routes_;
-  std::unique_ptr<RequestLimiter> per_ip_;
   AuthFailureLockout auth_lockout_;
   const std::string openapi_json_;  // built once: GET /openapi.json
   std::unique_ptr<httplib::Server> http_;

@@ -41,15 +41,16 @@ Admission TokenBucketLimiter::admit(std::string_view key, Clock::time_point now)
   if (!enabled()) return {};
   const double now_s = std::chrono::duration<double>(now.time_since_epoch()).count();
   std::lock_guard lock(mutex_);
-  auto found = buckets_.find(std::string(key));
-  std::optional<TokenBucketState> before;
-  if (found != buckets_.end()) {
-    before = found->second.state;
-  } else if (buckets_.size() >= options_.max_keys) {
-    make_room(now_s);
+  const auto found = buckets_.find(std::string(key));
+  const bool seen = found != buckets_.end();
+  if (!seen && buckets_.size() >= options_.max_keys) make_room(now_s);
+  const TokenTake take = take_token(seen ? std::optional(found->second.state) : std::nullopt,
+                                    limit(), now_s);
+  if (seen) {
+    found->second = Bucket{take.after, take.full_at_s};
+  } else {
+    buckets_.emplace(std::string(key), Bucket{take.after, take.full_at_s});
   }
-  const TokenTake take = take_token(before, limit(), now_s);
-  buckets_.insert_or_assign(std::string(key), Bucket{take.after, take.full_at_s});
   if (take.allowed) return {};
   return {.allowed = false, .retry_after_s = whole_seconds_at_least_one(take.retry_after_s)};
 }
@@ -57,8 +58,14 @@ Admission TokenBucketLimiter::admit(std::string_view key, Clock::time_point now)
 Admission SharedLimiter::admit(std::string_view key) {
   if (!enabled()) return {};
   const double now_s = unix_now_();
-  if (degraded_.load() && now_s < next_database_try_s_.load()) {
-    return fallback_.admit(key, Clock::now());
+  if (degraded_.load()) {
+    // One request asks the database again once the wait is over; the others keep counting here
+    // instead of queueing behind it on a database that may still not answer.
+    double next_try_s = next_database_try_s_.load();
+    if (now_s < next_try_s ||
+        !next_database_try_s_.compare_exchange_strong(next_try_s, now_s + kRetryDatabaseAfterS)) {
+      return fallback_.admit(key, Clock::now());
+    }
   }
   const std::string bucket_key = key_prefix_ + std::string(key);
   Result<TokenTake> take =

@@ -73,7 +73,6 @@ class TokenBucketLimiter {
 class RequestLimiter {
  public:
   virtual ~RequestLimiter() = default;
-  virtual bool enabled() const = 0;
   virtual Admission admit(std::string_view key) = 0;
 };
 
@@ -81,7 +80,6 @@ class RequestLimiter {
 class InProcessLimiter : public RequestLimiter {
  public:
   explicit InProcessLimiter(TokenBucketOptions options) : buckets_(options) {}
-  bool enabled() const override { return buckets_.enabled(); }
   Admission admit(std::string_view key) override { return buckets_.admit(key, Clock::now()); }
 
  private:
@@ -105,7 +103,7 @@ class SharedLimiter : public RequestLimiter {
         options_(options),
         unix_now_(std::move(unix_now)),
         fallback_(options) {}
-  bool enabled() const override { return options_.per_minute > 0; }
+  bool enabled() const { return options_.per_minute > 0; }
   Admission admit(std::string_view key) override;
   // true while the last take failed and the in-process buckets answer.
   bool degraded() const { return degraded_.load(); }

@@ -80,16 +80,12 @@ Route with_account_limit(RequestLimiter& limiter, storage::AccountStore& account
   };
 }
 
-bool is_postgres(const Config& config) {
-  return config.database.starts_with("postgresql://") || config.database.starts_with("postgres://");
-}
-
 // PostgreSQL is what replicas share, so its limits are kept there; with SQLite (one host, in
 // practice one process) the buckets stay in memory and cost no database write per request.
 std::unique_ptr<RequestLimiter> make_limiter(const Config& config,
                                              storage::AccountStore& accounts,
                                              std::string key_prefix, TokenBucketOptions options) {
-  if (is_postgres(config)) {
+  if (uses_postgres(config)) {
     return std::make_unique<SharedLimiter>(accounts.counters(), std::move(key_prefix), options);
   }
   return std::make_unique<InProcessLimiter>(options);
@@ -155,7 +151,7 @@ Result<std::unique_ptr<storage::AccountStore>> open_account_store(const Config& 
     if (!loaded) return loaded.error();
     pepper = std::move(loaded).value();
   }
-  if (is_postgres(config)) {
+  if (uses_postgres(config)) {
     return storage::AccountStore::open_postgres(config.database, std::move(pepper));
   }
   const std::string db_path = config.database.empty()

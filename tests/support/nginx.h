@@ -3,7 +3,6 @@
 // in a temporary prefix; as root, workers as nobody), checked with `nginx -t`, then run in the
 // foreground (`nginx -p DIR -c FILE -g 'daemon off;'`) and stopped with SIGQUIT on destruction.
 //
-//   std::string why_not;
 //   if (nginx_binary().empty()) GTEST_SKIP() << "nginx is not installed";
 //   NginxProcess nginx(read_text(deploy/nginx.conf), {replica1.port(), replica2.port(), ...});
 //   httplib::Client client("127.0.0.1", nginx.port());
@@ -18,7 +17,7 @@
 
 namespace bodyshape::testing {
 
-// The nginx executable (PATH, then /usr/sbin), or "" when not installed.
+// The nginx executable (/usr/sbin, /usr/local/sbin or /usr/bin), or "" when not installed.
 std::string nginx_binary();
 
 // deploy_conf with its `listen` at 127.0.0.1:listen_port, its upstream's `server` lines pointed
