@@ -46,6 +46,12 @@ std::string commit() {
   return ref.substr(0, 12);
 }
 
+std::string fixed(double value, int decimals) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
 std::string percent(double value) {
   if (std::isnan(value)) return "    -";
   char text[16];
@@ -122,11 +128,13 @@ int main(int argc, char** argv) {
         // The engine's own intent: the input mask warped by the same field, measured on the input's
         // skeleton. Far from the re-run's numbers = the re-run saw the body differently.
         const rs::BodyWidths intended = rs::measure_widths(input.body, rs::warp_mask(input.mask, field));
-        std::printf("%-32s %-6s %-6s %6s %6s %6s %8.1f %8.1f %7.2f %7.2f %6.2f %7.1f   %s %s %s\n",
+        // rerun% "lost": the re-run no longer finds this person (td::kSamePersonDistance).
+        const std::string rerun = a.found_after ? fixed(100 * a.max_core_shift, 2) : "lost";
+        std::printf("%-32s %-6s %-6s %6s %6s %6s %8.1f %8.1f %7.2f %7s %6.2f %7.1f   %s %s %s\n",
                     name.c_str(), goal_name(goal), gender_name(gender), percent(a.waist).c_str(),
                     percent(a.hips).c_str(), percent(a.thigh).c_str(),
                     std::min(99.0, a.face_psnr_db), std::min(99.0, a.background_psnr_db),
-                    100 * a.max_core_field_shift, 100 * a.max_core_shift, a.min_jacobian, ms,
+                    100 * a.max_core_field_shift, rerun.c_str(), a.min_jacobian, ms,
                     percent(td::relative_change(a.before.waist_px, intended.waist_px)).c_str(),
                     percent(td::relative_change(a.before.hips_px, intended.hips_px)).c_str(),
                     percent(td::relative_change(a.before.thigh_px, intended.thigh_px)).c_str());

@@ -37,7 +37,10 @@ inline BodyLandmarks to_body(const person::Person& p, cv::Size size) {
 
 // `near`: on the output, the person closest to the input's (mean distance of the face and
 // shoulder landmarks, and the hips where both runs see them: an upper-body photo's hips are
-// guesses below the frame), so another person in the photo is never compared with ours.
+// guesses below the frame), so another person in the photo is never compared with ours. When the
+// closest is farther than this (fraction of the diagonal), ours was not found again: the rest are
+// other people (the re-run's own jitter on these points is well under 5 %).
+inline constexpr double kSamePersonDistance = 0.10;
 inline PipelineBody find_body(person::PoseEstimator& estimator, const cv::Mat& rgb,
                               const BodyLandmarks* near = nullptr) {
   PipelineBody result;
@@ -58,6 +61,7 @@ inline PipelineBody find_body(person::PoseEstimator& estimator, const cv::Mat& r
       const double mean = count > 0 ? sum / count : std::numeric_limits<double>::infinity();
       if (mean < best) best = mean, chosen = &p;
     }
+    if (best > kSamePersonDistance * std::hypot(rgb.cols, rgb.rows)) return result;
   }
   result.found = true;
   result.body = to_body(*chosen, rgb.size());
@@ -109,35 +113,43 @@ inline Acceptance accept(person::PoseEstimator& estimator, const cv::Mat& rgb,
   a.face_psnr_db = psnr_db(rgb, after, face_region);
   a.background_psnr_db = psnr_db(rgb, after, far_background(mask_u8_of(input.mask), 0.03));
 
+  const double diagonal = std::hypot(rgb.cols, rgb.rows);
+  const cv::Rect image(cv::Point(0, 0), rgb.size());
+  // A joint within 3 % of the diagonal of the frame's edge is the network's guess at a body part
+  // the photo cuts off (knees of a 3/4 shot, hips of a portrait): not a landmark to hold.
+  const float margin = static_cast<float>(0.03 * diagonal);
+  auto core = [&](int i, cv::Point2f p) {
+    const bool framed = p.x >= margin && p.y >= margin && p.x <= rgb.cols - 1 - margin &&
+                        p.y <= rgb.rows - 1 - margin;
+    return framed && (i <= 12 || (i >= 23 && i <= 28));
+  };
+  auto seen = [&](int i) {
+    const cv::Point2f p = input.body.px[i];
+    return input.body.visibility[i] >= 0.5f && image.contains(cv::Point(p));
+  };
+  for (int i = 0; i < kLandmarkCount; ++i) {  // the field itself, found again or not
+    const cv::Point2f p = input.body.px[i];
+    if (!seen(i) || !core(i, p)) continue;
+    const double moved = cv::norm(field->forward(p) - p) / diagonal;
+    if (moved > a.max_core_field_shift) a.max_core_field_shift = moved, a.worst_core_field = i;
+  }
+
+  a.before = measure_widths(input.body, input.mask);
   const PipelineBody output_body = find_body(estimator, after, &input.body);
   a.found_after = output_body.found;
   if (!output_body.found) return a;
-  a.before = measure_widths(input.body, input.mask);
   a.after = measure_widths(output_body.body, output_body.mask);
   a.waist = relative_change(a.before.waist_px, a.after.waist_px);
   a.hips = relative_change(a.before.hips_px, a.after.hips_px);
   a.thigh = relative_change(a.before.thigh_px, a.after.thigh_px);
-
-  const double diagonal = std::hypot(rgb.cols, rgb.rows);
-  const cv::Rect image(cv::Point(0, 0), rgb.size());
   for (int i = 0; i < kLandmarkCount; ++i) {
     const cv::Point2f p = input.body.px[i];
-    if (input.body.visibility[i] < 0.5f || !image.contains(cv::Point(p))) continue;
+    if (!seen(i)) continue;
     if (limb_landmark(i) && cv::norm(field->forward(p) - p) > kRidingShift * diagonal) continue;
     const double shift = cv::norm(output_body.body.px[i] - p) / diagonal;
     if (shift > a.max_landmark_shift) a.max_landmark_shift = shift, a.worst_landmark = i;
-    // A joint within 3 % of the diagonal of the frame's edge is the network's guess at a body
-    // part the photo cuts off (knees of a 3/4 shot, hips of a portrait): not a landmark to hold.
-    const float margin = static_cast<float>(0.03 * diagonal);
-    const bool framed = p.x >= margin && p.y >= margin && p.x <= rgb.cols - 1 - margin &&
-                        p.y <= rgb.rows - 1 - margin;
-    const bool core = framed && (i <= 12 || (i >= 23 && i <= 28));
-    if (core && output_body.body.visibility[i] >= 0.5f && shift > a.max_core_shift) {
+    if (core(i, p) && output_body.body.visibility[i] >= 0.5f && shift > a.max_core_shift) {
       a.max_core_shift = shift, a.worst_core = i;
-    }
-    if (core) {
-      const double moved = cv::norm(field->forward(p) - p) / diagonal;
-      if (moved > a.max_core_field_shift) a.max_core_field_shift = moved, a.worst_core_field = i;
     }
   }
   return a;
