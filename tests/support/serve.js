@@ -28,23 +28,31 @@ async function waitHealthy(base, server) {
   throw new Error("bodyshape serve did not answer /healthz within 60 s");
 }
 
+// The free port can be taken by another test between freePort() and the server's bind (ctest -j):
+// a server that exits before it is healthy is started again on a new port, as
+// tests/support/server_process.cpp does.
 async function startServe(binary, dataDir, email) {
   const keys = JSON.parse(execFileSync(binary, ["accounts", "create", "--email", email,
                                                 "--data-dir", dataDir]));
-  const port = await freePort();
-  const base = "http://127.0.0.1:" + port;
-  const server = spawn(binary, ["serve", "--host", "127.0.0.1", "--port", String(port),
-                                "--data-dir", dataDir, "--inference-workers", "1"],
-                       { stdio: ["ignore", "ignore", "pipe"] });
-  let serverLog = "";
-  server.stderr.on("data", (chunk) => { serverLog += chunk; });
-  try {
-    await waitHealthy(base, server);
-  } catch (e) {
-    server.kill("SIGKILL");
-    throw new Error(e.message + "\n" + serverLog);
+  let lastError;
+  for (let attempt = 0; attempt < 5; ++attempt) {
+    const port = await freePort();
+    const base = "http://127.0.0.1:" + port;
+    const server = spawn(binary, ["serve", "--host", "127.0.0.1", "--port", String(port),
+                                  "--data-dir", dataDir, "--inference-workers", "1"],
+                         { stdio: ["ignore", "ignore", "pipe"] });
+    let serverLog = "";
+    server.stderr.on("data", (chunk) => { serverLog += chunk; });
+    try {
+      await waitHealthy(base, server);
+      return { keys, base, server, log: () => serverLog };
+    } catch (e) {
+      server.kill("SIGKILL");
+      lastError = new Error(e.message + "\n" + serverLog);
+      if (server.exitCode === null) break;  // it ran but never answered: not a port clash
+    }
   }
-  return { keys, base, server, log: () => serverLog };
+  throw lastError;
 }
 
 module.exports = { startServe };
