@@ -438,7 +438,7 @@ struct FieldGrids {
 // skip it, so they compensate what smoothing and blending lose, never what the repair takes back
 // where the body folds over itself (boosting those spots would only fold them more).
 FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel& model,
-                     cv::Size image_size, cv::Size grid, cv::Size2f cell_px, Goal goal,
+                     cv::Size image_size, cv::Size grid, cv::Size2f cell_px,
                      bool repair_folds) {
   cv::Mat dx(grid, CV_32F, cv::Scalar(0)), dy(grid, CV_32F, cv::Scalar(0));
 
@@ -575,12 +575,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   // body's motion under their centre, and the image border held.
   cv::GaussianBlur(dx, dx, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
   cv::GaussianBlur(dy, dy, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
-  // How deep p lies inside the torso's or a thigh's outline (px; negative outside). Slimming: a
-  // hand held beside the body (its centre outside every outline) freezes only what lies outside
-  // them, so the hip or thigh next to it still slims instead of bulging around the hand (the
-  // background between them stretches). Fattening keeps the whole disc: a body growing into a
-  // hand that stays would fold.
-  const bool slimming = goal == Goal::kSlimmer;
+  // How deep p lies inside the torso's or a thigh's outline (px; negative outside).
   auto depth_in_body = [&](cv::Point2f p) {
     float depth = -INFINITY;
     for (size_t k = 0; k < planned.size(); ++k) {
@@ -594,17 +589,6 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
     }
     return depth;
   };
-  const float beside_margin = 0.04f * model.scale_px + 1.f;
-  std::vector<bool> beside(model.frozen.size(), false), pushed(model.frozen.size(), false);
-  for (size_t k = 0; k < model.frozen.size(); ++k) {
-    const bool outside = model.frozen[k].rides_along && depth_in_body(model.frozen[k].center) < 0.f;
-    beside[k] = slimming && outside;
-    pushed[k] = !slimming && outside;
-  }
-  // 1 where a beside hand's freeze applies, 0 inside the body's outline.
-  auto outside_body = [&](size_t k, cv::Point2f p) {
-    return beside[k] ? 1.f - smoothstep01((depth_in_body(p) + beside_margin) / beside_margin) : 1.f;
-  };
   std::vector<cv::Point2f> translation(model.frozen.size(), {0, 0});
   for (size_t k = 0; k < model.frozen.size(); ++k) {
     const cv::Point2f center = model.frozen[k].center;
@@ -614,16 +598,18 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
       continue;
     }
     translation[k] = {sample_grid(dx, center, cell_px), sample_grid(dy, center, cell_px)};
-    // Fattening: a hand held against the body (its disc reaches inside an outline) is pushed out
-    // by the body growing under it; it moves with the fastest motion there. At its centre's motion
-    // (the push band's tail) the growing hip was held back around it in a dent. A hand away from
-    // the body stays where it is.
-    if (pushed[k]) {
+    // A hand held beside the body (its centre outside the torso's and thighs' outlines, its disc
+    // reaching inside one, e.g. hanging against the hip) moves with the body under it, rigidly,
+    // with the fastest motion there: fattening pushes it out, slimming takes it in with the hip.
+    // At its centre's motion (the push band's tail) the hip was held back next to it: a dent when
+    // fattening, a bump when slimming (the hip kept a third of its change at the hand). A hand
+    // away from the body, or lying on it (folded arms), keeps its centre's motion.
+    if (depth_in_body(center) < 0.f) {
       const float radius = model.frozen[k].radius_px;
       constexpr int kRing = 16;
       cv::Point2f fastest = translation[k];
       bool touches = false;
-      for (int ring = 1; ring <= 2; ++ring) {
+      for (int ring = 1; ring <= 3; ++ring) {
         for (int a = 0; a < kRing; ++a) {
           const float r = 0.5f * static_cast<float>(ring) * radius;
           const cv::Point2f q = on_circle(center, r, a, kRing);
@@ -648,7 +634,6 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
       const float radius = frozen.radius_px + 0.5f * static_cast<float>(ring) * frozen.fade_px;
       for (int a = 0; a < kRing; ++a) {
         const cv::Point2f p = on_circle(frozen.center, radius, a, kRing);
-        if (outside_body(k, p) < 1.f) continue;
         const cv::Point2f d(sample_grid(dx, p, cell_px), sample_grid(dy, p, cell_px));
         most = std::max(most, static_cast<float>(cv::norm(d - translation[k])));
       }
@@ -671,7 +656,6 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
         const Freeze& frozen = model.frozen[k];
         const float beyond = static_cast<float>(cv::norm(p - frozen.center)) - frozen.radius_px;
         float covered = 1.f - smoothstep01(beyond / std::max(1.f, fade[k]));
-        if (covered > 0.f && beside[k]) covered *= outside_body(k, p);
         keep = std::min(keep, 1.f - covered);
         if (frozen.rides_along) {
           riding_sum += covered;
@@ -791,7 +775,7 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   constexpr int kCalibrations = 2;
   FieldGrids grids;
   for (int round = 0; round <= kCalibrations; ++round) {
-    grids = rasterize(planned, model, image_size, grid, field.cell_px, request.goal,
+    grids = rasterize(planned, model, image_size, grid, field.cell_px,
                       round == kCalibrations);
     if (round == kCalibrations) break;
     field.dx = grids.dx;
