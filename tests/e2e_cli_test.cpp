@@ -76,7 +76,8 @@ TEST(Cli, AccountsCreateListRevoke) {
 }
 
 // SQLite (the default): the server counts each admitted authenticated request for its account and
-// UTC day; refused ones (bad keys, over the limit) are not counted.
+// UTC day; refused ones (bad keys, over the limit) are not counted. The counts are written in
+// batches (server/usage_counter.h); a graceful stop writes the last of them, so none is missing.
 TEST(Cli, AccountsUsageCountsAdmittedRequestsPerDay) {
   testing::ServerProcess server({"--rate-limit-per-account", "1", "--rate-limit-per-account-burst",
                                  "2", "--landmark-model", "lite", "--inference-workers", "1"});
@@ -91,9 +92,11 @@ TEST(Cli, AccountsUsageCountsAdmittedRequestsPerDay) {
     statuses.push_back(response ? response->status : -1);
   }
   EXPECT_EQ(statuses, (std::vector<int>{400, 400, 429, 401}));
+  ASSERT_EQ(server.stop(), 0) << server.log();
 
   const auto usage = run_bodyshape({"accounts", "usage", "--data-dir", server.data_dir()});
   ASSERT_EQ(usage.exit_code, 0) << usage.err;
+  ASSERT_FALSE(usage.out.empty()) << "no usage written";
   const auto row = nlohmann::json::parse(usage.out);  // one line: one account, one day
   EXPECT_EQ(row["Email"], "usage@example.com");
   EXPECT_EQ(row["requests"], 2);

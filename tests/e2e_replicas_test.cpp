@@ -160,11 +160,19 @@ TEST(ReplicasBehindNginx, SpreadSharedAccountLimitAndAKilledReplicaCostsNoReques
       replicas_refusing += served(*replica, kFutureShape, 429) > 0;
     EXPECT_GE(replicas_refusing, 2) << "the refusals came from more than one replica";
 
+    // Each replica writes its counts every 2 s (server/usage_counter.h): ask for up to 10 s.
     std::vector<std::string> usage = {"accounts", "usage", "--data-dir", cli_dir.path()};
     usage.insert(usage.end(), shared_settings.begin(), shared_settings.end());
-    const auto listed = testing::run_bodyshape(usage);
-    ASSERT_EQ(listed.exit_code, 0) << listed.err;
-    const json row = json::parse(listed.out.substr(0, listed.out.find('\n')));
+    json row;
+    const auto usage_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    do {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      const auto listed = testing::run_bodyshape(usage);
+      ASSERT_EQ(listed.exit_code, 0) << listed.err;
+      if (!listed.out.empty()) row = json::parse(listed.out.substr(0, listed.out.find('\n')));
+    } while ((row.empty() || row["requests"] < kAccountBurst) &&
+             std::chrono::steady_clock::now() < usage_deadline);
+    ASSERT_FALSE(row.empty()) << "no usage written";
     EXPECT_EQ(row["Email"], "shared@example.com");
     EXPECT_EQ(row["requests"], kAccountBurst) << "admitted requests, counted by all replicas";
 

@@ -125,7 +125,7 @@ class FakeCounters : public storage::CounterStore {
     buckets_[std::string(key)] = take.after;
     return take;
   }
-  Status count_request(std::string_view, std::string_view) override { return Ok{}; }
+  Status add_requests(std::string_view, std::string_view, int64_t) override { return Ok{}; }
   Result<std::vector<storage::DailyUsage>> usage() override {
     return std::vector<storage::DailyUsage>{};
   }

@@ -164,25 +164,28 @@ TEST_P(CounterStoreTest, OverlongKeyIsCutNotRefused) {
       << "same first " << storage::kMaxCounterKeyBytes << " bytes";
 }
 
-TEST_P(CounterStoreTest, UsageCountsRequestsPerAccountPerDay) {
-  for (int i = 0; i < 3; ++i)
-    ASSERT_TRUE(counters().count_request("bob@example.com", "2024-05-02"));
-  ASSERT_TRUE(counters().count_request("ann@example.com", "2024-05-02"));
-  ASSERT_TRUE(counters().count_request("bob@example.com", "2024-05-01"));
+// Additions to one (account, day) sum, from one store or two (two replicas); 2^40 checks the
+// count is 64-bit all the way.
+TEST_P(CounterStoreTest, UsageAddsRequestsPerAccountPerDay) {
+  ASSERT_TRUE(counters().add_requests("bob@example.com", "2024-05-02", 3));
+  ASSERT_TRUE(counters().add_requests("bob@example.com", "2024-05-02", 1));
+  ASSERT_TRUE(counters().add_requests("ann@example.com", "2024-05-02", 7));
+  ASSERT_TRUE(counters().add_requests("bob@example.com", "2024-05-01", 1LL << 40));
   std::unique_ptr<AccountStore> other = open_store();
   ASSERT_NE(other, nullptr);
-  ASSERT_TRUE(other->counters().count_request("bob@example.com", "2024-05-02"));
+  ASSERT_TRUE(other->counters().add_requests("bob@example.com", "2024-05-02", 5));
 
   Result<std::vector<DailyUsage>> usage = counters().usage();
   ASSERT_TRUE(usage) << usage.error().message;
   ASSERT_EQ(usage->size(), 3u);
   EXPECT_EQ((*usage)[0].day, "2024-05-01");
   EXPECT_EQ((*usage)[0].email, "bob@example.com");
-  EXPECT_EQ((*usage)[0].requests, 1);
+  EXPECT_EQ((*usage)[0].requests, 1LL << 40);
   EXPECT_EQ((*usage)[1].email, "ann@example.com");
-  EXPECT_EQ((*usage)[1].requests, 1);
+  EXPECT_EQ((*usage)[1].requests, 7);
   EXPECT_EQ((*usage)[2].email, "bob@example.com");
-  EXPECT_EQ((*usage)[2].requests, 4);
+  EXPECT_EQ((*usage)[2].day, "2024-05-02");
+  EXPECT_EQ((*usage)[2].requests, 9);
 }
 
 TEST_P(CounterStoreTest, BrokenDatabaseIsUnavailable) {
@@ -190,7 +193,7 @@ TEST_P(CounterStoreTest, BrokenDatabaseIsUnavailable) {
   Result<TokenTake> take = counters().take_token("ip:a", {.per_minute = 60, .burst = 1}, kStart);
   ASSERT_FALSE(take);
   EXPECT_EQ(take.error().code, ErrorCode::kUnavailable);
-  const Status counted = counters().count_request("ann@example.com", "2024-05-01");
+  const Status counted = counters().add_requests("ann@example.com", "2024-05-01", 1);
   ASSERT_FALSE(counted);
   EXPECT_EQ(counted.error().code, ErrorCode::kUnavailable);
   Result<std::vector<DailyUsage>> usage = counters().usage();

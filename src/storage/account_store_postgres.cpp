@@ -45,9 +45,10 @@ constexpr std::array kStatements = {
                 "UPDATE rate_buckets SET tokens = $2, updated_s = $3, full_at_s = $4"
                 " WHERE bucket_key = $1"},
     PreparedSql{"delete_full_buckets", "DELETE FROM rate_buckets WHERE full_at_s <= $1"},
-    PreparedSql{"count_request",
-                "INSERT INTO account_usage (email, day, requests) VALUES ($1, $2, 1)"
-                " ON CONFLICT (email, day) DO UPDATE SET requests = account_usage.requests + 1"},
+    PreparedSql{"add_requests",
+                "INSERT INTO account_usage (email, day, requests) VALUES ($1, $2, $3)"
+                " ON CONFLICT (email, day)"
+                " DO UPDATE SET requests = account_usage.requests + excluded.requests"},
     PreparedSql{"usage",
                 "SELECT email, day, requests FROM account_usage"
                 " ORDER BY day COLLATE \"C\", email COLLATE \"C\""},
@@ -208,11 +209,11 @@ class PostgresBackend : public AccountBackend {
     return take;
   }
 
-  Status count_request(std::string_view email, std::string_view utc_day) override {
+  Status add_requests(std::string_view email, std::string_view utc_day, int64_t requests) override {
     return with_connection<Ok>([&](pqxx::connection& connection) -> Status {
       pqxx::nontransaction statement(connection);
-      statement.exec_prepared0("count_request", std::string(email.substr(0, kMaxCounterKeyBytes)),
-                               std::string(utc_day));
+      statement.exec_prepared0("add_requests", std::string(email.substr(0, kMaxCounterKeyBytes)),
+                               std::string(utc_day), requests);
       return Ok{};
     });
   }

@@ -28,9 +28,9 @@ constexpr std::string_view kStoreBucketSql =
     " ON CONFLICT (bucket_key) DO UPDATE SET tokens = excluded.tokens,"
     " updated_s = excluded.updated_s, full_at_s = excluded.full_at_s";
 constexpr std::string_view kDeleteFullBucketsSql = "DELETE FROM rate_buckets WHERE full_at_s <= ?1";
-constexpr std::string_view kCountRequestSql =
-    "INSERT INTO account_usage (email, day, requests) VALUES (?1, ?2, 1)"
-    " ON CONFLICT (email, day) DO UPDATE SET requests = account_usage.requests + 1";
+constexpr std::string_view kAddRequestsSql =
+    "INSERT INTO account_usage (email, day, requests) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (email, day) DO UPDATE SET requests = account_usage.requests + excluded.requests";
 constexpr std::string_view kUsageSql =
     "SELECT email, day, requests FROM account_usage ORDER BY day, email";
 
@@ -38,14 +38,14 @@ struct CounterStatements {
   sqlite::Statement select_bucket;
   sqlite::Statement store_bucket;
   sqlite::Statement delete_full_buckets;
-  sqlite::Statement count_request;
+  sqlite::Statement add_requests;
   sqlite::Statement usage;
 };
 
 Result<CounterStatements> prepare_counter_statements(sqlite::Connection& db) {
   std::vector<sqlite::Statement> prepared;
   for (const std::string_view sql :
-       {kSelectBucketSql, kStoreBucketSql, kDeleteFullBucketsSql, kCountRequestSql, kUsageSql}) {
+       {kSelectBucketSql, kStoreBucketSql, kDeleteFullBucketsSql, kAddRequestsSql, kUsageSql}) {
     Result<sqlite::Statement> statement = db.prepare(sql);
     if (!statement) return statement.error();
     prepared.push_back(std::move(statement).value());
@@ -217,15 +217,15 @@ class SqliteBackend : public AccountBackend {
     return take;
   }
 
-  Status count_request(std::string_view email, std::string_view utc_day) override {
+  Status add_requests(std::string_view email, std::string_view utc_day, int64_t requests) override {
     const std::lock_guard lock(mutex_);
-    sqlite::Statement& count = counters_.count_request;
-    const sqlite::ResetOnExit reset(count);
-    if (Status bound = count.bind_text(1, email.substr(0, kMaxCounterKeyBytes)); !bound) {
-      return bound;
+    sqlite::Statement& add = counters_.add_requests;
+    const sqlite::ResetOnExit reset(add);
+    for (const Status& bound : {add.bind_text(1, email.substr(0, kMaxCounterKeyBytes)),
+                                add.bind_text(2, utc_day), add.bind_int(3, requests)}) {
+      if (!bound) return bound;
     }
-    if (Status bound = count.bind_text(2, utc_day); !bound) return bound;
-    if (Result<bool> done = count.step(); !done) return done.error();
+    if (Result<bool> done = add.step(); !done) return done.error();
     return Ok{};
   }
 

@@ -6,14 +6,16 @@
 //   Result<TokenTake> take = counters.take_token("ip:203.0.113.7", {.per_minute = 600,
 //                                                .burst = 300}, unix_seconds_now());
 //   if (take && !take->allowed) -> 429
-//   counters.count_request("ann@example.com", utc_day(std::chrono::system_clock::now()));
+//   counters.add_requests("ann@example.com", utc_day(std::chrono::system_clock::now()), 12);
 //
 // A take is atomic across processes: SQLite runs it in a BEGIN IMMEDIATE transaction (the
 // database's write lock), PostgreSQL as INSERT ... ON CONFLICT DO UPDATE ... RETURNING (which
 // locks the row) then UPDATE, in one transaction. The arithmetic is common/token_bucket.h, on the
 // time the caller passes (Unix seconds of the replica's clock: replicas need NTP; skew lets at
 // most skew x rate extra tokens through). Buckets that are full again are deleted now and then
-// (a full bucket is the same as none). Database failures are kUnavailable, never exceptions.
+// (a full bucket is the same as none). Requests are added in batches (the service's one write per
+// account and day every few seconds), not one by one. Database failures are kUnavailable, never
+// exceptions.
 #pragma once
 
 #include <cstdint>
@@ -42,8 +44,9 @@ class CounterStore {
   // Takes a token from the bucket under `key` (a fresh key has a full bucket) at `now_unix_s`.
   virtual Result<TokenTake> take_token(std::string_view key, const TokenBucketLimit& limit,
                                        double now_unix_s) = 0;
-  // Adds one request to the account's count for `utc_day`.
-  virtual Status count_request(std::string_view email, std::string_view utc_day) = 0;
+  // Adds `requests` to the account's count for `utc_day`, in one statement.
+  virtual Status add_requests(std::string_view email, std::string_view utc_day,
+                              int64_t requests) = 0;
   // Every account's count per day, ordered by day then e-mail (byte order).
   virtual Result<std::vector<DailyUsage>> usage() = 0;
 };

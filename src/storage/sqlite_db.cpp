@@ -25,6 +25,13 @@ Status Statement::bind_double(int index, double value) {
   return Ok{};
 }
 
+Status Statement::bind_int(int index, int64_t value) {
+  if (sqlite3_bind_int64(statement_.get(), index, value) != SQLITE_OK) {
+    return error_of(sqlite3_db_handle(statement_.get()), "cannot bind a statement parameter");
+  }
+  return Ok{};
+}
+
 Result<bool> Statement::step(int* code) {
   const int result = sqlite3_step(statement_.get());
   if (code != nullptr) *code = result;

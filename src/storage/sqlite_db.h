@@ -21,6 +21,7 @@ class Statement {
   // Binds text to the 1-based parameter `index`; the text is copied.
   Status bind_text(int index, std::string_view text);
   Status bind_double(int index, double value);
+  Status bind_int(int index, int64_t value);
   // true: a row is ready to read; false: the statement is done. `code` receives the raw SQLite
   // result code so callers can tell a constraint violation from other failures.
   Result<bool> step(int* code = nullptr);
