@@ -1,7 +1,6 @@
 #include "support/nginx.h"
 #include "support/testdata.h"
 
-#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -20,30 +19,25 @@
 namespace bodyshape::testing {
 namespace {
 
-int run_and_wait(const std::vector<std::string>& args, const std::string& output_path,
-                 pid_t* child = nullptr) {
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    const int out = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int null_in = open("/dev/null", O_RDONLY);
-    dup2(null_in, 0);
-    dup2(out, 1);
-    dup2(out, 2);
-    std::vector<std::string> copies = args;
-    std::vector<char*> argv;
-    for (std::string& arg : copies) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  if (child != nullptr) {
-    *child = pid;
-    return 0;
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+// The master in a process group of its own, so that a kill of the group takes its workers too.
+// Its death signal is SIGTERM, not SIGKILL: the master passes SIGTERM on to its workers and waits
+// for them, while workers whose master was killed go on serving (and holding the port).
+SpawnOptions nginx_spawn_options(const std::string& output_path) {
+  return {.out_path = output_path, .own_process_group = true, .death_signal = SIGTERM};
+}
+
+// Whether the master has exited, leaving it unreaped: its pid, and so its group's number, cannot
+// be reused before kill_nginx() has swept the group.
+bool exited(pid_t master) {
+  siginfo_t info{};
+  return waitid(P_PID, static_cast<id_t>(master), &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+         info.si_pid != 0;
+}
+
+// SIGKILL to the master and any worker, then reaps the master.
+void kill_nginx(pid_t master) {
+  kill(-master, SIGKILL);
+  wait_exit_code(master);
 }
 
 // Workers started by root run as `user`; nginx's compiled default group ("nobody") does not exist
@@ -123,22 +117,22 @@ NginxProcess::NginxProcess(const std::string& deploy_conf, const std::vector<int
     port_ = free_loopback_port();
     std::ofstream(config_path) << nginx_config_for_test(deploy_conf, upstream_ports, port_,
                                                         prefix_.path(), worker_user_for_root());
-    if (run_and_wait({binary, "-t", "-p", prefix_.path(), "-c", config_path}, output_path) != 0) {
+    const pid_t check = spawn_process({binary, "-t", "-p", prefix_.path(), "-c", config_path},
+                                      nginx_spawn_options(output_path));
+    if (wait_exit_code(check) != 0) {
       throw std::runtime_error("nginx -t refused the config:\n" + read_text(output_path));
     }
-    run_and_wait({binary, "-p", prefix_.path(), "-c", config_path, "-g", "daemon off;"},
-                 output_path, &pid_);
+    pid_ = spawn_process({binary, "-p", prefix_.path(), "-c", config_path, "-g", "daemon off;"},
+                         nginx_spawn_options(output_path));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) != 0) break;  // exited: the port was taken, or worse
+      if (exited(pid_)) break;  // the port was taken, or worse
       httplib::Client probe("127.0.0.1", port_);
       probe.set_connection_timeout(1, 0);
       if (auto response = probe.Get("/healthz"); response) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
+    kill_nginx(pid_);  // the workers too: they would keep the port
     pid_ = -1;
   }
   throw std::runtime_error("nginx did not start:\n" + read_text(output_path) + error_log());
@@ -147,7 +141,9 @@ NginxProcess::NginxProcess(const std::string& deploy_conf, const std::vector<int
 NginxProcess::~NginxProcess() {
   if (pid_ <= 0) return;
   kill(pid_, SIGQUIT);  // graceful: workers finish, the master exits
-  waitpid(pid_, nullptr, 0);
+  siginfo_t info{};
+  waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT);  // exited, not yet reaped
+  kill_nginx(pid_);  // sweeps any worker left behind (one whose master died some other way)
 }
 
 std::string NginxProcess::error_log() const {

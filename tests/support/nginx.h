@@ -1,7 +1,10 @@
 // nginx for end-to-end tests: deploy/nginx.conf itself, with only what a test must change
 // (listen on a free loopback port, the upstream servers set to local replicas, pid/log/temp paths
 // in a temporary prefix; as root, workers as nobody), checked with `nginx -t`, then run in the
-// foreground (`nginx -p DIR -c FILE -g 'daemon off;'`) and stopped with SIGQUIT on destruction.
+// foreground (`nginx -p DIR -c FILE -g 'daemon off;'`) through support/server_process.h's
+// spawn_process(), in a process group of its own, and stopped with SIGQUIT on destruction. A failed
+// start kills the whole group, workers included, so none keeps the port; a test binary that dies
+// (crash, timeout) takes nginx with it (its death signal). Construct it on the test's own thread.
 //
 //   if (nginx_binary().empty()) GTEST_SKIP() << "nginx is not installed";
 //   NginxProcess nginx(read_text(deploy/nginx.conf), {replica1.port(), replica2.port(), ...});

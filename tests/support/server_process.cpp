@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,31 +15,63 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 namespace bodyshape::testing {
 namespace {
 
-// fork + exec build/bodyshape with stdout/stderr sent to files.
-pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-            const std::string& out_path, const std::string& err_path) {
+// build/bodyshape with its arguments.
+std::vector<std::string> bodyshape_argv(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {BODYSHAPE_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+}  // namespace
+
+pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& options) {
+  // Everything the child needs is built before fork: other threads may hold allocator or
+  // environment locks at that moment, so the child must not take them.
+  std::vector<std::string> arguments = argv;
+  std::vector<std::string> environment;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    if (!options.env.contains(std::string(text.substr(0, text.find('='))))) {
+      environment.emplace_back(text);
+    }
+  }
+  for (const auto& [name, value] : options.env) environment.push_back(name + "=" + value);
+  const auto pointers_to = [](std::vector<std::string>& strings) {
+    std::vector<char*> pointers;
+    for (std::string& text : strings) pointers.push_back(text.data());
+    pointers.push_back(nullptr);
+    return pointers;
+  };
+  std::vector<char*> argument_pointers = pointers_to(arguments);
+  std::vector<char*> environment_pointers = pointers_to(environment);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid > 0) return pid;
-  const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (pid > 0) {
+    // Also here, so that the group exists when fork returns, whichever process runs first.
+    if (options.own_process_group) setpgid(pid, pid);
+    return pid;
+  }
+  if (options.own_process_group) setpgid(0, 0);
+  if (options.death_signal != 0) {
+    prctl(PR_SET_PDEATHSIG, options.death_signal);
+    if (getppid() != parent) _exit(127);  // the parent ended before prctl took effect
+  }
+  const int out = open(options.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const int err = options.err_path.empty()
+                      ? out
+                      : open(options.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   const int null_in = open("/dev/null", O_RDONLY);
   dup2(null_in, 0);
   dup2(out, 1);
   dup2(err, 2);
-  for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
-  std::vector<char*> argv;
-  std::string binary = BODYSHAPE_BINARY;
-  argv.push_back(binary.data());
-  std::vector<std::string> copies = args;
-  for (std::string& arg : copies) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  execv(binary.c_str(), argv.data());
+  execve(argument_pointers[0], argument_pointers.data(), environment_pointers.data());
   _exit(127);
 }
 
@@ -49,8 +82,6 @@ int wait_exit_code(pid_t pid) {
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return -1;
 }
-
-}  // namespace
 
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "bodyshape-test-XXXXXX").string();
@@ -68,7 +99,8 @@ CommandResult run_bodyshape(const std::vector<std::string>& args,
   TempDir capture;
   const std::string out_path = capture.path() + "/out";
   const std::string err_path = capture.path() + "/err";
-  const pid_t pid = spawn(args, env, out_path, err_path);
+  const pid_t pid =
+      spawn_process(bodyshape_argv(args), {.out_path = out_path, .err_path = err_path, .env = env});
   CommandResult result;
   result.exit_code = wait_exit_code(pid);
   result.out = read_text(out_path);
@@ -98,7 +130,9 @@ ServerProcess::ServerProcess(const std::vector<std::string>& extra_args,
     std::vector<std::string> args = {"serve", "--host", "127.0.0.1", "--port",
                                      std::to_string(port_), "--data-dir", data_dir_.path()};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    pid_ = spawn(args, env, data_dir_.path() + "/server.out", log_path_);
+    pid_ = spawn_process(
+        bodyshape_argv(args),
+        {.out_path = data_dir_.path() + "/server.out", .err_path = log_path_, .env = env});
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
       if (!alive()) break;

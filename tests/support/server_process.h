@@ -19,6 +19,27 @@ struct CommandResult {
   std::string err;  // stderr
 };
 
+// How spawn_process() starts a child.
+struct SpawnOptions {
+  std::string out_path = "/dev/null";        // stdout, created or truncated
+  std::string err_path{};                    // stderr; "" = the same file as stdout
+  std::map<std::string, std::string> env{};  // set on top of this process's environment
+  // A process group of its own, numbered by the child's pid, so that kill(-pid, ...) also
+  // reaches what the child forks (nginx's workers).
+  bool own_process_group = false;
+  // Sent to the child by the kernel when the thread that spawned it ends (a test binary that
+  // crashed or was killed on a timeout); 0 = none. The *thread*: never for a child spawned from a
+  // short-lived thread such as std::async's.
+  int death_signal = 0;
+};
+
+// fork + exec argv[0] (a path) with stdin from /dev/null and the options' output files; throws
+// std::runtime_error when fork fails (an exec that fails exits 127).
+pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& options);
+
+// Waits for a child to end and reaps it: its exit code, or 128 + the signal that ended it.
+int wait_exit_code(pid_t pid);
+
 // Runs build/bodyshape with args (and extra environment), waits, captures output.
 CommandResult run_bodyshape(const std::vector<std::string>& args,
                             const std::map<std::string, std::string>& env = {});
