@@ -1,58 +1,50 @@
 // For the Node end-to-end tests: an account in a fresh data dir and `bodyshape serve` on a free
-// loopback port with one worker, ready once it answers /healthz (failing early if it exits).
+// loopback port (port 0, read from its log) with one worker, ready once it answers /healthz
+// (failing early if it exits).
 //
 //   const { keys, base, server, log } = await startServe(binary, dataDir, "me@example.com");
 "use strict";
 const { spawn, execFileSync } = require("node:child_process");
-const net = require("node:net");
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
+// The port in the server's "listening ... port=N" log line, once it is there.
+function listeningPort(log) {
+  const match = / listening .*\bport=(\d+)/.exec(log);
+  return match ? Number(match[1]) : 0;
 }
 
-async function waitHealthy(base, server) {
+async function waitHealthy(server, log) {
   for (let i = 0; i < 600; ++i) {
     if (server.exitCode !== null) throw new Error("bodyshape serve exited " + server.exitCode);
-    try {
-      if ((await fetch(base + "/healthz")).ok) return;
-    } catch (e) { /* not listening yet */ }
+    const port = listeningPort(log());
+    if (port) {
+      const base = "http://127.0.0.1:" + port;
+      try {
+        if ((await fetch(base + "/healthz")).ok) return base;
+      } catch (e) { /* not answering yet */ }
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error("bodyshape serve did not answer /healthz within 60 s");
 }
 
-// The free port can be taken by another test between freePort() and the server's bind (ctest -j):
-// a server that exits before it is healthy is started again on a new port, as
-// tests/support/server_process.cpp does.
+// The server binds port 0 and logs the port it got: a port chosen here could be taken by another
+// test between choosing and binding it (ctest -j), as tests/support/server_process.cpp explains.
 async function startServe(binary, dataDir, email) {
   const keys = JSON.parse(execFileSync(binary, ["accounts", "create", "--email", email,
                                                 "--data-dir", dataDir]));
-  let lastError;
-  for (let attempt = 0; attempt < 5; ++attempt) {
-    const port = await freePort();
-    const base = "http://127.0.0.1:" + port;
-    const server = spawn(binary, ["serve", "--host", "127.0.0.1", "--port", String(port),
-                                  "--data-dir", dataDir, "--inference-workers", "1"],
-                         { stdio: ["ignore", "ignore", "pipe"] });
-    let serverLog = "";
-    server.stderr.on("data", (chunk) => { serverLog += chunk; });
-    try {
-      await waitHealthy(base, server);
-      return { keys, base, server, log: () => serverLog };
-    } catch (e) {
-      server.kill("SIGKILL");
-      lastError = new Error(e.message + "\n" + serverLog);
-      if (server.exitCode === null) break;  // it ran but never answered: not a port clash
-    }
+  const server = spawn(binary, ["serve", "--host", "127.0.0.1", "--port", "0",
+                                "--data-dir", dataDir, "--inference-workers", "1"],
+                       { stdio: ["ignore", "ignore", "pipe"] });
+  let serverLog = "";
+  server.stderr.on("data", (chunk) => { serverLog += chunk; });
+  const log = () => serverLog;
+  try {
+    const base = await waitHealthy(server, log);
+    return { keys, base, server, log };
+  } catch (e) {
+    server.kill("SIGKILL");
+    throw new Error(e.message + "\n" + serverLog);
   }
-  throw lastError;
 }
 
 module.exports = { startServe };

@@ -122,33 +122,45 @@ int free_loopback_port() {
   return port;
 }
 
+namespace {
+
+// The port in the server's "listening ... port=N" log line; 0 until it is there.
+int listening_port(const std::string& log) {
+  const size_t line = log.find(" listening ");
+  if (line == std::string::npos) return 0;
+  const size_t at = log.find(" port=", line);
+  const size_t end = log.find('\n', line);
+  if (at == std::string::npos || (end != std::string::npos && at > end)) return 0;
+  return std::atoi(log.c_str() + at + 6);
+}
+
+}  // namespace
+
+// The server binds port 0 and logs the port the system gave it: a port chosen here and passed
+// on could be taken by another test's process in between (ctest -j), and a health probe would
+// then reach that process instead.
 ServerProcess::ServerProcess(const std::vector<std::string>& extra_args,
                              const std::map<std::string, std::string>& env) {
   log_path_ = data_dir_.path() + "/server.log";
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    port_ = free_loopback_port();
-    std::vector<std::string> args = {"serve", "--host", "127.0.0.1", "--port",
-                                     std::to_string(port_), "--data-dir", data_dir_.path()};
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
-    pid_ = spawn_process(
-        bodyshape_argv(args),
-        {.out_path = data_dir_.path() + "/server.out", .err_path = log_path_, .env = env});
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (!alive()) break;
+  std::vector<std::string> args = {"serve", "--host", "127.0.0.1", "--port", "0",
+                                   "--data-dir", data_dir_.path()};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  pid_ = spawn_process(
+      bodyshape_argv(args),
+      {.out_path = data_dir_.path() + "/server.out", .err_path = log_path_, .env = env});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline && alive()) {
+    if (port_ == 0) port_ = listening_port(log());
+    if (port_ != 0) {
       httplib::Client probe("127.0.0.1", port_);
       probe.set_connection_timeout(1, 0);
       if (auto response = probe.Get("/healthz"); response && response->status == 200) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    if (alive()) {
-      kill(pid_, SIGKILL);
-      wait_exit_code(pid_);
-    } else {
-      wait_exit_code(pid_);
-    }
-    pid_ = -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  if (alive()) kill(pid_, SIGKILL);
+  wait_exit_code(pid_);
+  pid_ = -1;
   throw std::runtime_error("bodyshape serve did not start; log:\n" + log());
 }
 

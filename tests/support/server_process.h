@@ -1,5 +1,6 @@
-// Starts the real `bodyshape serve` on a free loopback port with a temporary data dir, for
-// end-to-end tests; stops it with SIGTERM. Also runs other CLI subcommands against the same dir.
+// Starts the real `bodyshape serve` on a free loopback port (the server binds port 0 and logs the
+// one it got) with a temporary data dir, for end-to-end tests; stops it with SIGTERM. Also runs
+// other CLI subcommands against the same dir.
 #pragma once
 
 #include <sys/types.h>
