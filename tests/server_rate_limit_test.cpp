@@ -64,7 +64,7 @@ TEST(TokenBucketLimiter, KeysHaveTheirOwnBuckets) {
 }
 
 TEST(TokenBucketLimiter, RemembersAtMostMaxKeys) {
-  TokenBucketLimiter limiter({.per_minute = 1, .burst = 1, .max_keys = 100});
+  TokenBucketLimiter limiter({.per_minute = 1, .burst = 1}, /*max_keys=*/100);
   EXPECT_TRUE(limiter.admit("busy", kStart).allowed);
   for (int i = 0; i < 1000; ++i) {
     limiter.admit("spray-" + std::to_string(i), kStart + seconds(1) + milliseconds(i));

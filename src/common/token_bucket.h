@@ -17,8 +17,8 @@
 namespace bodyshape {
 
 struct TokenBucketLimit {
-  double per_minute = 0;  // sustained rate, > 0
-  double burst = 1;       // bucket size, >= 1
+  double per_minute = 0;  // sustained rate, > 0 (the limiters read 0 as no limit)
+  double burst = 1;       // requests allowed at once after an idle spell (bucket size, >= 1)
 };
 
 struct TokenBucketState {

@@ -32,7 +32,7 @@ void drop_oldest_half(Map& map, LastSeen last_seen) {
 
 void TokenBucketLimiter::make_room(double now_s) {
   std::erase_if(buckets_, [&](const auto& entry) { return entry.second.full_at_s <= now_s; });
-  if (buckets_.size() >= options_.max_keys) {
+  if (buckets_.size() >= max_keys_) {
     drop_oldest_half(buckets_, [](const Bucket& bucket) { return bucket.state.updated_s; });
   }
 }
@@ -43,9 +43,9 @@ Admission TokenBucketLimiter::admit(std::string_view key, Clock::time_point now)
   std::lock_guard lock(mutex_);
   const auto found = buckets_.find(std::string(key));
   const bool seen = found != buckets_.end();
-  if (!seen && buckets_.size() >= options_.max_keys) make_room(now_s);
+  if (!seen && buckets_.size() >= max_keys_) make_room(now_s);
   const TokenTake take = take_token(seen ? std::optional(found->second.state) : std::nullopt,
-                                    limit(), now_s);
+                                    limit_, now_s);
   if (seen) {
     found->second = Bucket{take.after, take.full_at_s};
   } else {
@@ -69,7 +69,7 @@ Admission SharedLimiter::admit(std::string_view key) {
   }
   const std::string bucket_key = key_prefix_ + std::string(key);
   Result<TokenTake> take =
-      counters_.take_token(bucket_key, {options_.per_minute, options_.burst}, now_s);
+      counters_.take_token(bucket_key, limit_, now_s);
   if (!take) {
     next_database_try_s_ = now_s + kRetryDatabaseAfterS;
     if (!degraded_.exchange(true)) {

@@ -41,17 +41,14 @@ struct Admission {
   int retry_after_s = 0;  // when refused: whole seconds until a request would be let in (>= 1)
 };
 
-struct TokenBucketOptions {
-  double per_minute = 0;  // sustained rate; 0 = no limit
-  double burst = 1;       // requests allowed at once after an idle spell (bucket size, >= 1)
-  size_t max_keys = 100'000;
-};
-
-// One token bucket per key (an IP address, an account's e-mail). Thread-safe.
+// One token bucket per key (an IP address, an account's e-mail), at most `max_keys` of them (the
+// fullest are dropped first). A limit of per_minute 0 lets everything through. Thread-safe.
 class TokenBucketLimiter {
  public:
-  explicit TokenBucketLimiter(TokenBucketOptions options) : options_(options) {}
-  bool enabled() const { return options_.per_minute > 0; }
+  static constexpr size_t kDefaultMaxKeys = 100'000;
+  explicit TokenBucketLimiter(TokenBucketLimit limit, size_t max_keys = kDefaultMaxKeys)
+      : limit_(limit), max_keys_(max_keys) {}
+  bool enabled() const { return limit_.per_minute > 0; }
   // Takes a token when one is there.
   Admission admit(std::string_view key, Clock::time_point now);
   size_t tracked_keys() const;
@@ -61,10 +58,10 @@ class TokenBucketLimiter {
     TokenBucketState state;  // updated_s: seconds of Clock's epoch
     double full_at_s;        // from then on the bucket is the same as never seen
   };
-  TokenBucketLimit limit() const { return {options_.per_minute, options_.burst}; }
   void make_room(double now_s);
 
-  const TokenBucketOptions options_;
+  const TokenBucketLimit limit_;
+  const size_t max_keys_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Bucket> buckets_;
 };
@@ -79,7 +76,7 @@ class RequestLimiter {
 // Buckets in this process, on the steady clock.
 class InProcessLimiter : public RequestLimiter {
  public:
-  explicit InProcessLimiter(TokenBucketOptions options) : buckets_(options) {}
+  explicit InProcessLimiter(TokenBucketLimit limit) : buckets_(limit) {}
   Admission admit(std::string_view key) override { return buckets_.admit(key, Clock::now()); }
 
  private:
@@ -96,14 +93,14 @@ class InProcessLimiter : public RequestLimiter {
 class SharedLimiter : public RequestLimiter {
  public:
   SharedLimiter(storage::CounterStore& counters, std::string key_prefix,
-                TokenBucketOptions options,
+                TokenBucketLimit limit,
                 std::function<double()> unix_now = storage::unix_seconds_now)
       : counters_(counters),
         key_prefix_(std::move(key_prefix)),
-        options_(options),
+        limit_(limit),
         unix_now_(std::move(unix_now)),
-        fallback_(options) {}
-  bool enabled() const { return options_.per_minute > 0; }
+        fallback_(limit) {}
+  bool enabled() const { return limit_.per_minute > 0; }
   Admission admit(std::string_view key) override;
   // true while the last take failed and the in-process buckets answer.
   bool degraded() const { return degraded_.load(); }
@@ -112,7 +109,7 @@ class SharedLimiter : public RequestLimiter {
  private:
   storage::CounterStore& counters_;
   const std::string key_prefix_;
-  const TokenBucketOptions options_;
+  const TokenBucketLimit limit_;
   const std::function<double()> unix_now_;
   TokenBucketLimiter fallback_;
   std::atomic<bool> degraded_{false};

@@ -86,11 +86,11 @@ Route with_account_limit(RequestLimiter& limiter, storage::AccountStore& account
 // practice one process) the buckets stay in memory and cost no database write per request.
 std::unique_ptr<RequestLimiter> make_limiter(const Config& config,
                                              storage::AccountStore& accounts,
-                                             std::string key_prefix, TokenBucketOptions options) {
+                                             std::string key_prefix, TokenBucketLimit limit) {
   if (uses_postgres(config)) {
-    return std::make_unique<SharedLimiter>(accounts.counters(), std::move(key_prefix), options);
+    return std::make_unique<SharedLimiter>(accounts.counters(), std::move(key_prefix), limit);
   }
-  return std::make_unique<InProcessLimiter>(options);
+  return std::make_unique<InProcessLimiter>(limit);
 }
 
 }  // namespace
