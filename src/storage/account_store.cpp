@@ -1,6 +1,12 @@
 #include "storage/account_store.h"
 
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "storage/account_schema.h"
 #include "storage/account_store_backend.h"
@@ -49,9 +55,46 @@ Result<std::string> normalize_email(std::string_view email) {
   return normalized;
 }
 
+namespace {
+
+// The counters of the account database, whichever backend keeps the rows: keys are cut to
+// kMaxCounterKeyBytes, and every kTakesBetweenBucketCleanups-th take deletes the buckets that
+// are full again (best effort: a failed cleanup only leaves rows that equal no row).
+class BackendCounters : public CounterStore {
+ public:
+  explicit BackendCounters(AccountBackend& backend) : backend_(backend) {}
+
+  Result<TokenTake> take_token(std::string_view key, const TokenBucketLimit& limit,
+                               double now_unix_s) override {
+    Result<TokenTake> take = backend_.take_token(cut(key), limit, now_unix_s);
+    if (take && ++takes_ % kTakesBetweenBucketCleanups == 0) {
+      (void)backend_.delete_full_buckets(now_unix_s);
+    }
+    return take;
+  }
+  Status add_requests(std::string_view email, std::string_view utc_day,
+                      int64_t requests) override {
+    return backend_.add_requests(cut(email), utc_day, requests);
+  }
+  Result<std::vector<DailyUsage>> usage() override { return backend_.usage(); }
+
+ private:
+  static std::string cut(std::string_view key) {
+    return std::string(key.substr(0, kMaxCounterKeyBytes));
+  }
+
+  AccountBackend& backend_;
+  std::atomic<uint64_t> takes_{0};  // successful takes
+};
+
+}  // namespace
+
 struct AccountStore::Impl {
+  Impl(std::string pepper_in, std::unique_ptr<AccountBackend> backend_in)
+      : pepper(std::move(pepper_in)), backend(std::move(backend_in)), counters(*backend) {}
   std::string pepper;
   std::unique_ptr<AccountBackend> backend;  // thread-safe itself
+  BackendCounters counters;
 };
 
 AccountStore::AccountStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -68,7 +111,7 @@ Result<std::unique_ptr<AccountStore>> AccountStore::open_with(
   Result<std::unique_ptr<AccountBackend>> backend = open_backend();
   if (!backend) return backend.error();
   return std::unique_ptr<AccountStore>(new AccountStore(
-      std::unique_ptr<Impl>(new Impl{std::move(pepper), std::move(backend).value()})));
+      std::make_unique<Impl>(std::move(pepper), std::move(backend).value())));
 }
 
 Result<std::unique_ptr<AccountStore>> AccountStore::open_sqlite(const std::string& db_path,
@@ -145,7 +188,7 @@ Status AccountStore::ping() {
 }
 
 CounterStore& AccountStore::counters() {
-  return *impl_->backend;
+  return impl_->counters;
 }
 
 }  // namespace bodyshape::storage

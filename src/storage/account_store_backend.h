@@ -2,7 +2,8 @@
 // (account_store_sqlite.cpp) or PostgreSQL (account_store_postgres.cpp). AccountStore
 // (account_store.cpp) checks e-mails, makes keys and hashes them; a backend only stores and finds
 // rows, so both backends share one implementation of everything secret. Internal to storage/.
-// Each backend is also the CounterStore of its database.
+// Each backend also keeps the counters' rows (counter_store.h); AccountStore::counters() adds
+// what both share (keys cut to kMaxCounterKeyBytes, the cleanup of full buckets).
 //
 // Every method may be called from any thread at once. Database failures are kUnavailable.
 #pragma once
@@ -10,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -26,7 +28,7 @@ struct AccountRow {
   std::string created_at;  // ISO 8601 UTC
 };
 
-// How often a backend deletes the buckets that are full again (every this many takes).
+// How often the buckets that are full again are deleted (every this many takes).
 inline constexpr int kTakesBetweenBucketCleanups = 1024;
 
 struct StoredKeys {
@@ -35,9 +37,9 @@ struct StoredKeys {
   std::string api_key_hash;
 };
 
-// The counters (counter_store.h) live in the same database, on the same connection.
-class AccountBackend : public CounterStore {
+class AccountBackend {
  public:
+  virtual ~AccountBackend() = default;
   // false: an active account with this e-mail already exists (nothing inserted).
   virtual Result<bool> insert(const AccountRow& row) = 0;
   // Every row, ordered by e-mail then creation time (byte order, whatever the collation).
@@ -48,6 +50,16 @@ class AccountBackend : public CounterStore {
   virtual Result<std::optional<StoredKeys>> find_active(const std::string& email) = 0;
   // Ok when the database answers a query.
   virtual Status ping() = 0;
+
+  // The counters, in the same database on the same connection (CounterStore's meaning; `key` and
+  // `email` arrive cut to kMaxCounterKeyBytes). A take is atomic across processes.
+  virtual Result<TokenTake> take_token(const std::string& key, const TokenBucketLimit& limit,
+                                       double now_unix_s) = 0;
+  // Deletes the buckets full again at `now_unix_s` (a full bucket is the same as none).
+  virtual Status delete_full_buckets(double now_unix_s) = 0;
+  virtual Status add_requests(const std::string& email, std::string_view utc_day,
+                              int64_t requests) = 0;
+  virtual Result<std::vector<DailyUsage>> usage() = 0;
 };
 
 // Both apply pending migrations (account_schema.h) before returning.

@@ -178,42 +178,33 @@ class PostgresBackend : public AccountBackend {
     });
   }
 
-  Result<TokenTake> take_token(std::string_view key, const TokenBucketLimit& limit,
+  Result<TokenTake> take_token(const std::string& key, const TokenBucketLimit& limit,
                                double now_unix_s) override {
-    const std::string bucket_key(key.substr(0, kMaxCounterKeyBytes));
-    bool clean_up = false;
-    Result<TokenTake> take =
-        with_connection<TokenTake>([&](pqxx::connection& connection) -> Result<TokenTake> {
-          pqxx::work transaction(connection);
-          const pqxx::row row =
-              transaction.exec_prepared1("lock_bucket", bucket_key, limit.burst, now_unix_s);
-          const TokenTake taken = bodyshape::take_token(
-              TokenBucketState{row[0].as<double>(), row[1].as<double>()}, limit, now_unix_s);
-          transaction.exec_prepared0("store_bucket", bucket_key, taken.after.tokens,
-                                     taken.after.updated_s, taken.full_at_s);
-          transaction.commit();
-          if (++takes_since_cleanup_ >= kTakesBetweenBucketCleanups) {
-            takes_since_cleanup_ = 0;
-            clean_up = true;
-          }
-          return taken;
-        });
-    if (clean_up) {
-      // Best effort: a failed cleanup only leaves rows that equal no row.
-      (void)with_connection<Ok>([&](pqxx::connection& connection) -> Status {
-        pqxx::nontransaction statement(connection);
-        statement.exec_prepared0("delete_full_buckets", now_unix_s);
-        return Ok{};
-      });
-    }
-    return take;
+    return with_connection<TokenTake>([&](pqxx::connection& connection) -> Result<TokenTake> {
+      pqxx::work transaction(connection);
+      const pqxx::row row = transaction.exec_prepared1("lock_bucket", key, limit.burst, now_unix_s);
+      const TokenTake taken = bodyshape::take_token(
+          TokenBucketState{row[0].as<double>(), row[1].as<double>()}, limit, now_unix_s);
+      transaction.exec_prepared0("store_bucket", key, taken.after.tokens, taken.after.updated_s,
+                                 taken.full_at_s);
+      transaction.commit();
+      return taken;
+    });
   }
 
-  Status add_requests(std::string_view email, std::string_view utc_day, int64_t requests) override {
+  Status delete_full_buckets(double now_unix_s) override {
     return with_connection<Ok>([&](pqxx::connection& connection) -> Status {
       pqxx::nontransaction statement(connection);
-      statement.exec_prepared0("add_requests", std::string(email.substr(0, kMaxCounterKeyBytes)),
-                               std::string(utc_day), requests);
+      statement.exec_prepared0("delete_full_buckets", now_unix_s);
+      return Ok{};
+    });
+  }
+
+  Status add_requests(const std::string& email, std::string_view utc_day,
+                      int64_t requests) override {
+    return with_connection<Ok>([&](pqxx::connection& connection) -> Status {
+      pqxx::nontransaction statement(connection);
+      statement.exec_prepared0("add_requests", email, std::string(utc_day), requests);
       return Ok{};
     });
   }
@@ -254,8 +245,7 @@ class PostgresBackend : public AccountBackend {
 
   const std::string connection_url_;  // may hold a password: never in messages
   const std::string shown_url_;
-  std::mutex mutex_;  // guards connection_ and takes_since_cleanup_
-  int takes_since_cleanup_ = 0;
+  std::mutex mutex_;  // guards connection_
   std::unique_ptr<pqxx::connection> connection_;  // null after a loss, until the next call
 };
 

@@ -192,12 +192,11 @@ class SqliteBackend : public AccountBackend {
 
   // BEGIN IMMEDIATE takes the database's write lock before reading the bucket, so no other
   // process's take can interleave between the read and the write.
-  Result<TokenTake> take_token(std::string_view key, const TokenBucketLimit& limit,
+  Result<TokenTake> take_token(const std::string& key, const TokenBucketLimit& limit,
                                double now_unix_s) override {
-    const std::string bucket_key(key.substr(0, kMaxCounterKeyBytes));
     const std::lock_guard lock(mutex_);
     if (Status begun = db_.exec("BEGIN IMMEDIATE"); !begun) return begun.error();
-    Result<TokenTake> take = take_in_transaction(bucket_key, limit, now_unix_s);
+    Result<TokenTake> take = take_in_transaction(key, limit, now_unix_s);
     if (!take) {
       (void)db_.exec("ROLLBACK");
       return take;
@@ -206,23 +205,25 @@ class SqliteBackend : public AccountBackend {
       (void)db_.exec("ROLLBACK");
       return committed.error();
     }
-    if (++takes_since_cleanup_ >= kTakesBetweenBucketCleanups) {
-      takes_since_cleanup_ = 0;
-      const sqlite::ResetOnExit reset(counters_.delete_full_buckets);
-      // Best effort: a failed cleanup only leaves rows that equal no row.
-      if (counters_.delete_full_buckets.bind_double(1, now_unix_s)) {
-        (void)counters_.delete_full_buckets.step();
-      }
-    }
     return take;
   }
 
-  Status add_requests(std::string_view email, std::string_view utc_day, int64_t requests) override {
+  Status delete_full_buckets(double now_unix_s) override {
+    const std::lock_guard lock(mutex_);
+    sqlite::Statement& remove = counters_.delete_full_buckets;
+    const sqlite::ResetOnExit reset(remove);
+    if (Status bound = remove.bind_double(1, now_unix_s); !bound) return bound;
+    if (Result<bool> done = remove.step(); !done) return done.error();
+    return Ok{};
+  }
+
+  Status add_requests(const std::string& email, std::string_view utc_day,
+                      int64_t requests) override {
     const std::lock_guard lock(mutex_);
     sqlite::Statement& add = counters_.add_requests;
     const sqlite::ResetOnExit reset(add);
-    for (const Status& bound : {add.bind_text(1, email.substr(0, kMaxCounterKeyBytes)),
-                                add.bind_text(2, utc_day), add.bind_int(3, requests)}) {
+    for (const Status& bound :
+         {add.bind_text(1, email), add.bind_text(2, utc_day), add.bind_int(3, requests)}) {
       if (!bound) return bound;
     }
     if (Result<bool> done = add.step(); !done) return done.error();
@@ -267,8 +268,7 @@ class SqliteBackend : public AccountBackend {
   sqlite::Statement find_active_;
   sqlite::Statement ping_;
   CounterStatements counters_;
-  int takes_since_cleanup_ = 0;
-  std::mutex mutex_;  // guards db_, every statement and takes_since_cleanup_
+  std::mutex mutex_;  // guards db_ and every statement
 };
 
 }  // namespace
