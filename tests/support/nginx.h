@@ -4,7 +4,7 @@
 // foreground (`nginx -p DIR -c FILE -g 'daemon off;'`) through support/server_process.h's
 // spawn_process(), in a process group of its own, and stopped with SIGQUIT on destruction. A failed
 // start kills the whole group, workers included, so none keeps the port; a test binary that dies
-// (crash, timeout) takes nginx with it (its death signal). Construct it on the test's own thread.
+// (crash, timeout) takes nginx with it (its death signal).
 //
 //   if (nginx_binary().empty()) GTEST_SKIP() << "nginx is not installed";
 //   NginxProcess nginx(read_text(deploy/nginx.conf), {replica1.port(), replica2.port(), ...});

@@ -1,11 +1,8 @@
 #include "support/postgres.h"
 #include "support/testdata.h"
 
-#include <fcntl.h>
-#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,45 +23,22 @@ namespace {
 
 constexpr const char* kUser = "bodyshape";
 
-struct Account {
-  uid_t uid;
-  gid_t gid;
-};
-
 // PostgreSQL refuses to run as root; as root, run it as `postgres` (Debian's package creates the
 // user) or `nobody`.
-std::optional<Account> unprivileged_account() {
+std::optional<RunAs> unprivileged_account() {
   if (geteuid() != 0) return std::nullopt;
   for (const char* name : {"postgres", "nobody"}) {
-    if (const passwd* entry = getpwnam(name)) return Account{entry->pw_uid, entry->pw_gid};
+    if (const passwd* entry = getpwnam(name)) return RunAs{entry->pw_uid, entry->pw_gid};
   }
   throw std::runtime_error("running as root, and neither user postgres nor nobody exists");
 }
 
-// fork + exec with stdout and stderr appended to log_path, as `account` when given. With
-// die_with_parent, the child gets SIGKILL if this process ends without stopping it.
-pid_t spawn(const std::vector<std::string>& args, const std::string& log_path,
-            const std::optional<Account>& account, bool die_with_parent) {
-  std::vector<std::string> copies = args;
-  std::vector<char*> argv;
-  for (std::string& arg : copies) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid > 0) return pid;
-  const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  const int null_in = open("/dev/null", O_RDONLY);
-  dup2(null_in, 0);
-  dup2(log, 1);
-  dup2(log, 2);
-  if (account &&
-      (setgroups(0, nullptr) != 0 || setgid(account->gid) != 0 || setuid(account->uid) != 0)) {
-    _exit(126);
-  }
-  // After setuid: a change of credentials clears the parent-death signal.
-  if (die_with_parent) prctl(PR_SET_PDEATHSIG, SIGKILL);
-  execv(argv[0], argv.data());
-  _exit(127);
+// initdb and postgres both append to one log, so that a failure shows every attempt. Death
+// signal SIGINT, PostgreSQL's fast shutdown (as in ~PostgresServer): the postmaster ends its
+// sessions and its own children, then exits; a SIGKILLed postmaster leaves them to notice alone.
+SpawnOptions postgres_spawn_options(const std::string& log_path,
+                                    const std::optional<RunAs>& account) {
+  return {.out_path = log_path, .append = true, .death_signal = SIGINT, .run_as = account};
 }
 
 }  // namespace
@@ -85,27 +59,27 @@ std::string postgres_bin_dir() {
 }
 
 PostgresServer::PostgresServer(const std::string& bin_dir) {
-  const std::optional<Account> account = unprivileged_account();
+  const std::optional<RunAs> account = unprivileged_account();
   if (account && chown(dir_.path().c_str(), account->uid, account->gid) != 0) {
     throw std::runtime_error("cannot hand " + dir_.path() + " to the PostgreSQL user");
   }
   const std::string data_dir = dir_.path() + "/data";
   const std::string log_path = dir_.path() + "/postgres.log";
-  const pid_t initdb = spawn({bin_dir + "/initdb", "-D", data_dir, "-U", kUser, "-A", "trust", "-E",
-                              "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
-                             log_path, account, false);
-  int status = 0;
-  waitpid(initdb, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  const SpawnOptions spawn_options = postgres_spawn_options(log_path, account);
+  const pid_t initdb =
+      spawn_process({bin_dir + "/initdb", "-D", data_dir, "-U", kUser, "-A", "trust", "-E", "UTF8",
+                     "--locale=C", "--no-sync", "--no-instructions"},
+                    spawn_options);
+  if (wait_exit_code(initdb) != 0) {
     throw std::runtime_error("initdb failed:\n" + read_text(log_path));
   }
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = free_loopback_port();
-    pid_ = spawn(
+    pid_ = spawn_process(
         {bin_dir + "/postgres", "-D", data_dir, "-p", std::to_string(port_), "-c",
          "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c",
          "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "shared_buffers=16MB"},
-        log_path, account, true);
+        spawn_options);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (postmaster_alive() && std::chrono::steady_clock::now() < deadline) {
       try {

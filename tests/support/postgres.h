@@ -1,7 +1,8 @@
 // A throwaway PostgreSQL server for tests: `initdb` into a temporary directory, then `postgres`
 // listening on a free loopback port (TCP only, trust authentication, fsync off), stopped and
-// deleted on destruction. About 1.5 s to start. As root (CI), both run as the `postgres` system
-// user, or `nobody` where there is none, because PostgreSQL refuses to run as root.
+// deleted on destruction, and shut down by the kernel's death signal if the test process dies
+// first. About 1.5 s to start. As root (CI), both run as the `postgres` system user, or `nobody`
+// where there is none, because PostgreSQL refuses to run as root.
 //
 //   std::string why_not;
 //   PostgresServer* server = shared_postgres(&why_not);

@@ -5,15 +5,15 @@
 
 #include "storage/s3_signer.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 namespace bodyshape::testing {
 namespace {
@@ -21,20 +21,10 @@ namespace {
 const std::string kModuleDir = std::string(BODYSHAPE_SOURCE_DIR) + "/node_modules/s3rver";
 const std::string kScript = std::string(BODYSHAPE_SOURCE_DIR) + "/tests/support/s3rver_main.js";
 
-// Reads one line from fd within the deadline; empty if none came.
-std::string read_line(int fd, std::chrono::steady_clock::time_point deadline) {
-  std::string line;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd poll_fd{fd, POLLIN, 0};
-    if (poll(&poll_fd, 1, static_cast<int>(left.count()) + 1) <= 0) continue;
-    char c = 0;
-    if (read(fd, &c, 1) != 1) break;  // EOF: the process exited
-    if (c == '\n') return line;
-    line += c;
-  }
-  return line;
+// The port in s3rver_main.js's "listening PORT" line; 0 until the whole line is there.
+int listening_port(const std::string& output) {
+  if (output.rfind("listening ", 0) != 0 || output.find('\n') == std::string::npos) return 0;
+  return std::atoi(output.c_str() + 10);
 }
 
 }  // namespace
@@ -44,13 +34,10 @@ S3rverProcess::S3rverProcess(S3rverOptions options) : options_(std::move(options
     throw std::runtime_error(kModuleDir + " is missing: run scripts/setup (npm ci)");
   }
   const std::string data_dir = directory_.path() + "/data";
+  const std::string out_path = directory_.path() + "/s3rver.out";
   const std::string log_path = directory_.path() + "/s3rver.log";
   std::filesystem::create_directory(data_dir);
 
-  int out_pipe[2];
-  int in_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(in_pipe, O_CLOEXEC) != 0)
-    throw std::runtime_error("pipe failed");
   std::vector<std::string> args = {"node",
                                    kScript,
                                    kModuleDir,
@@ -59,34 +46,23 @@ S3rverProcess::S3rverProcess(S3rverOptions options) : options_(std::move(options
                                    options_.secret_key,
                                    options_.service_endpoint};
   args.insert(args.end(), options_.buckets.begin(), options_.buckets.end());
+  // SIGKILL when this process dies: node forks nothing, and on SIGTERM it could wait in
+  // server.close() for open connections to end.
+  pid_ = spawn_process(args, {.out_path = out_path, .err_path = log_path, .death_signal = SIGKILL});
 
-  pid_ = fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(in_pipe[0], 0);
-    dup2(out_pipe[1], 1);
-    dup2(log, 2);
-    close(in_pipe[1]);
-    close(out_pipe[0]);
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    execvp("node", argv.data());
-    _exit(127);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (port_ == 0 && std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;  // exited: nothing to stop
+      break;
+    }
+    port_ = listening_port(read_text(out_path));
+    if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  close(in_pipe[0]);
-  close(out_pipe[1]);
-  stdin_fd_ = in_pipe[1];  // close-on-exec: later children (other servers) do not hold it
-
-  const std::string line =
-      read_line(out_pipe[0], std::chrono::steady_clock::now() + std::chrono::seconds(15));
-  close(out_pipe[0]);
-  if (line.rfind("listening ", 0) == 0) port_ = std::stoi(line.substr(10));
   if (port_ <= 0) {
     stop();
-    throw std::runtime_error("s3rver did not start (node " + kScript + "): " + line + "\n" +
-                             read_text(log_path));
+    throw std::runtime_error("s3rver did not start (node " + kScript + "): " + read_text(out_path) +
+                             "\n" + read_text(log_path));
   }
 }
 
@@ -108,8 +84,6 @@ void S3rverProcess::stop() {
     usleep(10'000);
   }
   pid_ = -1;
-  if (stdin_fd_ >= 0) close(stdin_fd_);
-  stdin_fd_ = -1;
 }
 
 std::string S3rverProcess::put(const std::string& bucket, const std::string& key,

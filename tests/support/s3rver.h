@@ -1,6 +1,7 @@
 // A real fake S3 for tests: s3rver 3.7.1 (node, devDependency in package.json, installed by
 // scripts/setup's npm ci) on a free loopback port with its own temporary directory, buckets and
-// credentials. Stopped (SIGTERM) on destruction or by stop().
+// credentials. Stopped (SIGTERM) on destruction or by stop(), SIGKILLed by the kernel if the test
+// process dies first (its death signal).
 //
 //   S3rverProcess s3({.buckets = {"photos"}});
 //   s3.endpoint();   // "http://127.0.0.1:PORT"
@@ -49,7 +50,6 @@ class S3rverProcess {
   S3rverOptions options_;
   TempDir directory_;
   pid_t pid_ = -1;
-  int stdin_fd_ = -1;  // kept open: s3rver exits when it closes
   int port_ = 0;
 };
 

@@ -1,7 +1,7 @@
 // Starts s3rver (a fake S3 in node) for the C++ tests; tests/support/s3rver.h drives it.
 //   node s3rver_main.js MODULE_DIR DATA_DIR ACCESS_KEY SECRET_KEY SERVICE_ENDPOINT BUCKET...
 // Listens on 127.0.0.1 with a free port and prints "listening PORT" once it accepts requests.
-// Exits on SIGTERM, or when stdin closes (the test process died without stopping it).
+// Exits on SIGTERM; s3rver.cpp has the kernel SIGKILL it if the test process dies first.
 'use strict';
 
 const path = require('path');
@@ -33,5 +33,3 @@ server.run().then(
 
 const stop = () => server.close(() => process.exit(0));
 process.on('SIGTERM', stop);
-process.stdin.on('end', stop);
-process.stdin.resume();

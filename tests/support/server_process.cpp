@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -10,10 +11,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <future>
+#include <mutex>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
@@ -28,12 +35,26 @@ std::vector<std::string> bodyshape_argv(const std::vector<std::string>& args) {
   return argv;
 }
 
-}  // namespace
+// name itself when it holds a '/', else its first executable match in PATH: looked up before
+// fork, as execvp would after it.
+std::string executable_path(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* const path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (!dirs.empty()) {
+    const size_t colon = std::min(dirs.find(':'), dirs.size());
+    const std::string candidate = std::string(dirs.substr(0, colon)) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    dirs.remove_prefix(std::min(colon + 1, dirs.size()));
+  }
+  return name;  // the exec fails: exit 127
+}
 
-pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& options) {
+pid_t fork_and_exec(const std::vector<std::string>& argv, const SpawnOptions& options) {
   // Everything the child needs is built before fork: other threads may hold allocator or
   // environment locks at that moment, so the child must not take them.
   std::vector<std::string> arguments = argv;
+  arguments.at(0) = executable_path(arguments[0]);
   std::vector<std::string> environment;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string_view text(*entry);
@@ -50,6 +71,7 @@ pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& op
   };
   std::vector<char*> argument_pointers = pointers_to(arguments);
   std::vector<char*> environment_pointers = pointers_to(environment);
+  const int open_flags = O_WRONLY | O_CREAT | (options.append ? O_APPEND : O_TRUNC);
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
@@ -59,20 +81,69 @@ pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& op
     return pid;
   }
   if (options.own_process_group) setpgid(0, 0);
-  if (options.death_signal != 0) {
-    prctl(PR_SET_PDEATHSIG, options.death_signal);
-    if (getppid() != parent) _exit(127);  // the parent ended before prctl took effect
-  }
-  const int out = open(options.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  const int err = options.err_path.empty()
-                      ? out
-                      : open(options.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const int out = open(options.out_path.c_str(), open_flags, 0600);
+  const int err = options.err_path.empty() ? out : open(options.err_path.c_str(), open_flags, 0600);
   const int null_in = open("/dev/null", O_RDONLY);
   dup2(null_in, 0);
   dup2(out, 1);
   dup2(err, 2);
+  if (options.run_as && (setgroups(0, nullptr) != 0 || setgid(options.run_as->gid) != 0 ||
+                         setuid(options.run_as->uid) != 0)) {
+    _exit(126);
+  }
+  // After setuid: a change of credentials clears the death signal.
+  if (options.death_signal != 0) {
+    prctl(PR_SET_PDEATHSIG, options.death_signal);
+    if (getppid() != parent) _exit(127);  // the parent ended before prctl took effect
+  }
   execve(argument_pointers[0], argument_pointers.data(), environment_pointers.data());
   _exit(127);
+}
+
+// Runs every fork on one thread that lives as long as the process. PR_SET_PDEATHSIG fires when
+// the *thread* that forked ends, so a child forked by a short-lived thread (std::async's in
+// e2e_replicas_test) would be sent its death signal as soon as that thread returned.
+class ForkingThread {
+ public:
+  ForkingThread() {
+    std::thread([this] { run_forever(); }).detach();
+  }
+
+  pid_t run(const std::function<pid_t()>& fork_child) {
+    std::packaged_task<pid_t()> task(fork_child);
+    std::future<pid_t> pid = task.get_future();
+    {
+      const std::lock_guard lock(mutex_);
+      tasks_.push_back(std::move(task));
+    }
+    task_added_.notify_one();
+    return pid.get();  // rethrows fork's failure
+  }
+
+ private:
+  void run_forever() {
+    while (true) {
+      std::unique_lock lock(mutex_);
+      task_added_.wait(lock, [this] { return !tasks_.empty(); });
+      std::packaged_task<pid_t()> task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable task_added_;
+  std::deque<std::packaged_task<pid_t()>> tasks_;
+};
+
+}  // namespace
+
+pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& options) {
+  // Never destroyed: its detached thread waits on it until the process ends, static destructors
+  // included.
+  static ForkingThread* const forking_thread = new ForkingThread;
+  return forking_thread->run([&] { return fork_and_exec(argv, options); });
 }
 
 int wait_exit_code(pid_t pid) {
@@ -145,9 +216,12 @@ ServerProcess::ServerProcess(const std::vector<std::string>& extra_args,
   std::vector<std::string> args = {"serve", "--host", "127.0.0.1", "--port", "0",
                                    "--data-dir", data_dir_.path()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  pid_ = spawn_process(
-      bodyshape_argv(args),
-      {.out_path = data_dir_.path() + "/server.out", .err_path = log_path_, .env = env});
+  // SIGKILL when this process dies: the server forks nothing, and what a graceful stop would
+  // finish is for clients that are gone.
+  pid_ = spawn_process(bodyshape_argv(args), {.out_path = data_dir_.path() + "/server.out",
+                                              .err_path = log_path_,
+                                              .env = env,
+                                              .death_signal = SIGKILL});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline && alive()) {
     if (port_ == 0) port_ = listening_port(log());

@@ -1,12 +1,14 @@
 // Starts the real `bodyshape serve` on a free loopback port (the server binds port 0 and logs the
-// one it got) with a temporary data dir, for end-to-end tests; stops it with SIGTERM. Also runs
-// other CLI subcommands against the same dir.
+// one it got) with a temporary data dir, for end-to-end tests; stops it with SIGTERM, or the kernel
+// SIGKILLs it when the test process dies first. Also runs other CLI subcommands against the same
+// dir.
 #pragma once
 
 #include <sys/types.h>
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,22 +22,31 @@ struct CommandResult {
   std::string err;  // stderr
 };
 
+// A user to run a child as (PostgreSQL refuses to run as root).
+struct RunAs {
+  uid_t uid;
+  gid_t gid;
+};
+
 // How spawn_process() starts a child.
 struct SpawnOptions {
-  std::string out_path = "/dev/null";        // stdout, created or truncated
+  std::string out_path = "/dev/null";        // stdout
   std::string err_path{};                    // stderr; "" = the same file as stdout
+  bool append = false;                       // add to the output files rather than truncate them
   std::map<std::string, std::string> env{};  // set on top of this process's environment
   // A process group of its own, numbered by the child's pid, so that kill(-pid, ...) also
   // reaches what the child forks (nginx's workers).
   bool own_process_group = false;
-  // Sent to the child by the kernel when the thread that spawned it ends (a test binary that
-  // crashed or was killed on a timeout); 0 = none. The *thread*: never for a child spawned from a
-  // short-lived thread such as std::async's.
+  // Sent to the child by the kernel when this test process ends while the child runs (a crash, a
+  // kill on a timeout); 0 = none. Pick one that the child answers by ending what it forked, too.
   int death_signal = 0;
+  std::optional<RunAs> run_as{};  // nullopt = as this process; else also no supplementary groups
 };
 
-// fork + exec argv[0] (a path) with stdin from /dev/null and the options' output files; throws
-// std::runtime_error when fork fails (an exec that fails exits 127).
+// fork + exec argv[0] (a path, or a name looked up in PATH) with stdin from /dev/null and the
+// options' output files; throws std::runtime_error when fork fails (an exec that fails exits 127,
+// a change of user that fails 126). Safe from any thread: every fork happens on one thread that
+// lives as long as the process.
 pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& options);
 
 // Waits for a child to end and reaps it: its exit code, or 128 + the signal that ended it.
