@@ -1,7 +1,6 @@
 // End to end, the real binary on loopback: admission control (busy, timeout), rate limits and the
 // auth-failure lockout, faults (bad models, locked database, SIGTERM under load, kill -9 during
 // account creation), logs without secrets, and a bounded mixed load with flat memory.
-#include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -314,20 +313,11 @@ TEST(Faults, SigtermUnderLoadFinishesInFlightRequestsAndExits0) {
   EXPECT_FALSE(late.Get("/healthz")) << "no longer accepting";
 }
 
+// build/bodyshape with args, output to /dev/null, not waited for.
 pid_t spawn_quietly(const std::vector<std::string>& args) {
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  const int null_fd = open("/dev/null", O_RDWR);
-  dup2(null_fd, 0);
-  dup2(null_fd, 1);
-  dup2(null_fd, 2);
-  std::string binary = BODYSHAPE_BINARY;
-  std::vector<std::string> copies = args;
-  std::vector<char*> argv = {binary.data()};
-  for (std::string& arg : copies) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  execv(binary.c_str(), argv.data());
-  _exit(127);
+  std::vector<std::string> argv = {BODYSHAPE_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::spawn_process(argv, {});
 }
 
 TEST(Faults, KillDashNineDuringAccountCreationLeavesAConsistentDatabase) {
