@@ -438,8 +438,7 @@ struct FieldGrids {
 // skip it, so they compensate what smoothing and blending lose, never what the repair takes back
 // where the body folds over itself (boosting those spots would only fold them more).
 FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel& model,
-                     cv::Size image_size, cv::Size grid, cv::Size2f cell_px,
-                     bool repair_folds) {
+                     cv::Size image_size, cv::Size grid, cv::Size2f cell_px, bool repair_folds) {
   cv::Mat dx(grid, CV_32F, cv::Scalar(0)), dy(grid, CV_32F, cv::Scalar(0));
 
   // Axis data once per segment; `reach_px`: beyond it the segment's own field is zero.
@@ -600,7 +599,8 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
     translation[k] = {sample_grid(dx, center, cell_px), sample_grid(dy, center, cell_px)};
     // A hand held beside the body (its centre outside the torso's and thighs' outlines, its disc
     // reaching inside one, e.g. hanging against the hip) moves with the body under it, rigidly,
-    // with the fastest motion there: fattening pushes it out, slimming takes it in with the hip.
+    // with the fastest motion there (sampled out to 1.5 x its radius, where the hip's contour
+    // next to a small hand lies): fattening pushes it out, slimming takes it in with the hip.
     // At its centre's motion (the push band's tail) the hip was held back next to it: a dent when
     // fattening, a bump when slimming (the hip kept a third of its change at the hand). A hand
     // away from the body, or lying on it (folded arms), keeps its centre's motion.
@@ -775,8 +775,7 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   constexpr int kCalibrations = 2;
   FieldGrids grids;
   for (int round = 0; round <= kCalibrations; ++round) {
-    grids = rasterize(planned, model, image_size, grid, field.cell_px,
-                      round == kCalibrations);
+    grids = rasterize(planned, model, image_size, grid, field.cell_px, round == kCalibrations);
     if (round == kCalibrations) break;
     field.dx = grids.dx;
     field.dy = grids.dy;
