@@ -154,7 +154,9 @@ Result<std::unique_ptr<storage::AccountStore>> open_account_store(const Config& 
     pepper = std::move(loaded).value();
   }
   if (uses_postgres(config)) {
-    return storage::AccountStore::open_postgres(config.database, std::move(pepper));
+    // One session per HTTP thread: every request in flight can reach the database at once.
+    return storage::AccountStore::open_postgres(config.database, std::move(pepper),
+                                                {.sessions = config.http_threads});
   }
   const std::string db_path = config.database.empty()
                                   ? config.data_dir + "/accounts.db"

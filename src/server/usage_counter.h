@@ -1,6 +1,6 @@
 // Requests per account per UTC day for `bodyshape accounts usage`, counted in memory on the
 // request path and written to the account database in batches, so that no request waits for a
-// database write (SQLite's lock, which authentication also takes; PostgreSQL's one connection):
+// database write (SQLite's lock, which authentication also takes; PostgreSQL's sessions):
 //
 //   UsageCounter usage(account_store.counters(), std::chrono::seconds(2));
 //   usage.count("ann@example.com", storage::utc_day(std::chrono::system_clock::now()));

@@ -57,6 +57,8 @@ struct PostgresOptions {
   // How long connecting may take before answering kUnavailable (libpq's connect_timeout; the URL's
   // own connect_timeout parameter wins).
   int connect_timeout_s = 5;
+  // Connections kept at most (opened as needed): how many queries may run at once.
+  int sessions = 4;
 };
 
 // Trims ASCII whitespace and lowercases; then requires exactly one '@' with text on both sides,

@@ -1,6 +1,9 @@
-// The PostgreSQL backend of AccountStore (libpqxx): one connection under a mutex, prepared
-// statements, and a reconnect on the call after the connection was lost.
+// The PostgreSQL backend of AccountStore (libpqxx): a pool of sessions (one query at a time on
+// each), prepared statements, and a reconnect inside the call that finds a session lost.
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <deque>
 #include <mutex>
 #include <utility>
 
@@ -116,13 +119,17 @@ std::unique_ptr<pqxx::connection> connect(const std::string& connection_url) {
   return connection;
 }
 
+// A pool of `sessions` connections, opened as they are first needed: requests in flight at once
+// (the service's HTTP threads) each get a session instead of queueing behind one.
 class PostgresBackend : public AccountBackend {
  public:
   PostgresBackend(std::string connection_url, std::string shown_url,
-                  std::unique_ptr<pqxx::connection> connection)
+                  std::unique_ptr<pqxx::connection> first, int sessions)
       : connection_url_(std::move(connection_url)),
         shown_url_(std::move(shown_url)),
-        connection_(std::move(connection)) {}
+        sessions_(static_cast<size_t>(std::max(1, sessions))) {
+    sessions_.front().connection = std::move(first);
+  }
 
   Result<bool> insert(const AccountRow& row) override {
     return with_connection<bool>([&](pqxx::connection& connection) -> Result<bool> {
@@ -225,28 +232,55 @@ class PostgresBackend : public AccountBackend {
   }
 
  private:
-  // Runs `query` on the connection, connecting first if the last one was lost. Every libpqxx
-  // failure becomes kUnavailable; a connection that is no longer open is dropped, so the next
-  // call connects afresh (libpq does not reconnect by itself).
+  struct Session {
+    std::mutex mutex;                                // held while a query runs on it
+    std::unique_ptr<pqxx::connection> connection;  // null until first used, and after a loss
+  };
+
+  // A free session if there is one (round robin from a moving start), else the next one's turn.
+  std::unique_lock<std::mutex> acquire(Session*& session) {
+    const size_t count = sessions_.size();
+    const size_t start = next_session_.fetch_add(1, std::memory_order_relaxed) % count;
+    for (size_t i = 0; i < count; ++i) {
+      Session& candidate = sessions_[(start + i) % count];
+      std::unique_lock lock(candidate.mutex, std::try_to_lock);
+      if (lock.owns_lock()) {
+        session = &candidate;
+        return lock;
+      }
+    }
+    session = &sessions_[start];
+    return std::unique_lock(session->mutex);
+  }
+
+  // Runs `query` on a session, connecting first where it has none. A session that was open and
+  // is found lost (a database restart, a failover, an idle timeout) is connected again and the
+  // query runs once more, so the client sees nothing; a failure on a fresh connection is the
+  // database's answer. Every libpqxx failure becomes kUnavailable; a connection that is no
+  // longer open is dropped (libpq does not reconnect by itself).
   template <class T, class Query>
   Result<T> with_connection(Query&& query) {
-    const std::lock_guard lock(mutex_);
-    try {
-      if (connection_ == nullptr) connection_ = connect(connection_url_);
-      return query(*connection_);
-    } catch (const pqxx::broken_connection& failure) {
-      connection_.reset();
-      return unavailable(shown_url_, failure);
-    } catch (const std::exception& failure) {
-      if (connection_ != nullptr && !connection_->is_open()) connection_.reset();
-      return unavailable(shown_url_, failure);
+    Session* session = nullptr;
+    const std::unique_lock lock = acquire(session);
+    std::unique_ptr<pqxx::connection>& connection = session->connection;
+    for (bool retry = connection != nullptr;; retry = false) {
+      try {
+        if (connection == nullptr) connection = connect(connection_url_);
+        return query(*connection);
+      } catch (const pqxx::broken_connection& failure) {
+        connection.reset();
+        if (!retry) return unavailable(shown_url_, failure);
+      } catch (const std::exception& failure) {
+        if (connection != nullptr && !connection->is_open()) connection.reset();
+        return unavailable(shown_url_, failure);
+      }
     }
   }
 
   const std::string connection_url_;  // may hold a password: never in messages
   const std::string shown_url_;
-  std::mutex mutex_;  // guards connection_
-  std::unique_ptr<pqxx::connection> connection_;  // null after a loss, until the next call
+  std::deque<Session> sessions_;  // fixed size; a deque because a Session cannot move
+  std::atomic<size_t> next_session_{0};
 };
 
 }  // namespace
@@ -264,8 +298,8 @@ Result<std::unique_ptr<AccountBackend>> open_postgres_backend(const std::string&
       return make_error(migrated.error().code, shown_url + ": " + migrated.error().message);
     }
     transaction.commit();
-    return std::unique_ptr<AccountBackend>(
-        new PostgresBackend(connection_url, shown_url, std::move(connection)));
+    return std::unique_ptr<AccountBackend>(new PostgresBackend(
+        connection_url, shown_url, std::move(connection), options.sessions));
   } catch (const std::exception& failure) {
     return unavailable(shown_url, failure);
   }
