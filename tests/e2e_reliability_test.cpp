@@ -315,9 +315,7 @@ TEST(Faults, SigtermUnderLoadFinishesInFlightRequestsAndExits0) {
 
 // build/bodyshape with args, output to /dev/null, not waited for.
 pid_t spawn_quietly(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {BODYSHAPE_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return testing::spawn_process(argv, {});
+  return testing::spawn_process(testing::bodyshape_argv(args), {});
 }
 
 TEST(Faults, KillDashNineDuringAccountCreationLeavesAConsistentDatabase) {

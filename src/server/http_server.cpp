@@ -215,8 +215,12 @@ void HttpServer::install_routes() {
 Status HttpServer::run() {
   // Port 0: the system picks a free one, and the log says which (tests start servers this way,
   // so no other process can take the port between choosing and binding it).
-  const int port = config_.port == 0 ? http_->bind_to_any_port(config_.host)
-                                     : (http_->bind_to_port(config_.host, config_.port) ? config_.port : -1);
+  int port = config_.port;
+  if (port == 0) {
+    port = http_->bind_to_any_port(config_.host);
+  } else if (!http_->bind_to_port(config_.host, port)) {
+    port = -1;
+  }
   if (port < 0) {
     return make_error(ErrorCode::kUnavailable, "cannot listen on " + config_.host + ":" +
                                                    std::to_string(config_.port));

@@ -51,8 +51,8 @@ class AccountBackend {
   // Ok when the database answers a query.
   virtual Status ping() = 0;
 
-  // The counters, in the same database on the same connection (CounterStore's meaning; `key` and
-  // `email` arrive cut to kMaxCounterKeyBytes). A take is atomic across processes.
+  // The counters, in the same database (CounterStore's meaning; `key` and `email` arrive cut to
+  // kMaxCounterKeyBytes). A take is atomic across processes.
   virtual Result<TokenTake> take_token(const std::string& key, const TokenBucketLimit& limit,
                                        double now_unix_s) = 0;
   // Deletes the buckets full again at `now_unix_s` (a full bucket is the same as none).

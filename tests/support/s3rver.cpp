@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
@@ -20,12 +19,6 @@ namespace {
 
 const std::string kModuleDir = std::string(BODYSHAPE_SOURCE_DIR) + "/node_modules/s3rver";
 const std::string kScript = std::string(BODYSHAPE_SOURCE_DIR) + "/tests/support/s3rver_main.js";
-
-// The port in s3rver_main.js's "listening PORT" line; 0 until the whole line is there.
-int listening_port(const std::string& output) {
-  if (output.rfind("listening ", 0) != 0 || output.find('\n') == std::string::npos) return 0;
-  return std::atoi(output.c_str() + 10);
-}
 
 }  // namespace
 

@@ -1,6 +1,6 @@
 // Starts s3rver (a fake S3 in node) for the C++ tests; tests/support/s3rver.h drives it.
 //   node s3rver_main.js MODULE_DIR DATA_DIR ACCESS_KEY SECRET_KEY SERVICE_ENDPOINT BUCKET...
-// Listens on 127.0.0.1 with a free port and prints "listening PORT" once it accepts requests.
+// Listens on 127.0.0.1 with a free port and prints "listening port=PORT" once it accepts requests.
 // Exits on SIGTERM; s3rver.cpp has the kernel SIGKILL it if the test process dies first.
 'use strict';
 
@@ -24,7 +24,7 @@ const server = new S3rver({
 });
 
 server.run().then(
-  ({ port }) => process.stdout.write(`listening ${port}\n`),
+  ({ port }) => process.stdout.write(`listening port=${port}\n`),
   (error) => {
     process.stderr.write(`s3rver failed to start: ${error.stack}\n`);
     process.exit(1);

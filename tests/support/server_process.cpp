@@ -28,13 +28,6 @@
 namespace bodyshape::testing {
 namespace {
 
-// build/bodyshape with its arguments.
-std::vector<std::string> bodyshape_argv(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {BODYSHAPE_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return argv;
-}
-
 // name itself when it holds a '/', else its first executable match in PATH: looked up before
 // fork, as execvp would after it.
 std::string executable_path(const std::string& name) {
@@ -146,6 +139,12 @@ pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& op
   return forking_thread->run([&] { return fork_and_exec(argv, options); });
 }
 
+std::vector<std::string> bodyshape_argv(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {BODYSHAPE_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
 int wait_exit_code(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
@@ -193,19 +192,14 @@ int free_loopback_port() {
   return port;
 }
 
-namespace {
-
-// The port in the server's "listening ... port=N" log line; 0 until it is there.
-int listening_port(const std::string& log) {
-  const size_t line = log.find(" listening ");
+int listening_port(const std::string& output) {
+  const size_t line = output.find("listening ");
   if (line == std::string::npos) return 0;
-  const size_t at = log.find(" port=", line);
-  const size_t end = log.find('\n', line);
-  if (at == std::string::npos || (end != std::string::npos && at > end)) return 0;
-  return std::atoi(log.c_str() + at + 6);
+  const size_t end = output.find('\n', line);
+  const size_t port = output.find("port=", line);
+  if (end == std::string::npos || port == std::string::npos || port > end) return 0;
+  return std::atoi(output.c_str() + port + 5);
 }
-
-}  // namespace
 
 // The server binds port 0 and logs the port the system gave it: a port chosen here and passed
 // on could be taken by another test's process in between (ctest -j), and a health probe would

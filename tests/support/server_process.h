@@ -49,8 +49,15 @@ struct SpawnOptions {
 // lives as long as the process.
 pid_t spawn_process(const std::vector<std::string>& argv, const SpawnOptions& options);
 
+// build/bodyshape followed by args: an argv for spawn_process().
+std::vector<std::string> bodyshape_argv(const std::vector<std::string>& args);
+
 // Waits for a child to end and reaps it: its exit code, or 128 + the signal that ended it.
 int wait_exit_code(pid_t pid);
+
+// The port in a server's "... listening ... port=N" line (bodyshape's log, s3rver_main.js's
+// stdout): servers here bind port 0 and say which port they got. 0 until the whole line is there.
+int listening_port(const std::string& output);
 
 // Runs build/bodyshape with args (and extra environment), waits, captures output.
 CommandResult run_bodyshape(const std::vector<std::string>& args,
