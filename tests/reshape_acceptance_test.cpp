@@ -248,9 +248,11 @@ TEST_F(ReshapeAcceptance, WidthsChangeAsAskedWithTheGendersProfile) {
 
 // The pose is found again, and the skeleton stays put.
 // - Our person is found again (not someone else in the photo: reshape_pipeline.h's find_body) on
-//   at least 95 % of the cases. Measured: all but three_people_office best male, whose seated man
-//   the detector scores 0.56 on the input, just over its 0.5 threshold, and 0.50-0.53 once he is
-//   slimmer (intensity 0.25 already); his face and pose are unchanged where the detector looks.
+//   every case whose person the detector is sure of on the input (score >= 0.6; its threshold is
+//   0.5). A person found just over the threshold may drop under it with any change: the seated
+//   man of three_people_office scores 0.56 on the input and 0.50-0.53 once he is slimmer
+//   (intensity 0.25 already), with his face and pose unchanged where the detector looks; such
+//   cases are listed, and at least 95 % of all cases must still be found again.
 // - The pixels at the joints stay, on every photo: the field itself moves face, shoulders, hips,
 //   knees and ankles by at most the 1 % of the diagonal (measured: <= 0.5 %; they are
 //   pinned, a joint right on a moved outline only as far as that stays fold-free).
@@ -261,6 +263,8 @@ TEST_F(ReshapeAcceptance, WidthsChangeAsAskedWithTheGendersProfile) {
 //   hips and knees by 1.0-1.4 %, and on side views or folded arms the network's answer already
 //   jumps by 0.5-5 % when the body changes by 1 % (the 1 % is met by the pixels, not by
 //   the re-estimate; README "What is left").
+constexpr float kSureDetection = 0.6f;
+
 TEST_F(ReshapeAcceptance, PoseIsFoundAgainAndTheSkeletonStays) {
   std::vector<double> shifts;
   int within = 0, cases = 0;
@@ -273,7 +277,9 @@ TEST_F(ReshapeAcceptance, PoseIsFoundAgainAndTheSkeletonStays) {
         ++cases;
         EXPECT_LE(a.max_core_field_shift, 0.01) << "the field moves joint " << a.worst_core_field;
         if (!a.found_after) {
-          std::printf("  not found again: %s\n", label(name, goal, gender, 1.f).c_str());
+          std::printf("  not found again: %s (input score %.2f)\n",
+                      label(name, goal, gender, 1.f).c_str(), photo.input.score);
+          EXPECT_LT(photo.input.score, kSureDetection) << "a clearly detected person is lost";
           continue;
         }
         shifts.push_back(a.max_core_shift);

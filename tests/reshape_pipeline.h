@@ -21,6 +21,7 @@ namespace bodyshape::reshape::testdata {
 // One person as the service sees it: the largest the pipeline finds (api::predict_future_shape).
 struct PipelineBody {
   bool found = false;
+  float score = 0;  // the detector's, for this person
   BodyLandmarks body;
   cv::Mat mask;  // CV_32F, that person's mask
 };
@@ -64,6 +65,7 @@ inline PipelineBody find_body(person::PoseEstimator& estimator, const cv::Mat& r
     if (best > kSamePersonDistance * std::hypot(rgb.cols, rgb.rows)) return result;
   }
   result.found = true;
+  result.score = chosen->score;
   result.body = to_body(*chosen, rgb.size());
   result.mask = chosen->mask;
   return result;

@@ -149,12 +149,17 @@ BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size) {
   for (int side = 0; side < 2; ++side) {
     // The hand's landmarks are the wrist and the knuckles; the fingers reach about as far again
     // past the knuckles (0.8 x wrist -> knuckles), so the disc covers that estimated tip too.
+    // A hand the model does not see (behind the dog it hugs, in a pocket, below the frame) is a
+    // guess: there is no hand to keep, and carrying what lies at the guess (the dog, the torso of
+    // a side view) with the body would drag it along.
     const int* hand = kHand[side];
     const cv::Point2f wrist = body.px[hand[0]];
     const cv::Point2f knuckles = 0.5f * (body.px[hand[1]] + body.px[hand[2]]);
     const cv::Point2f tip = knuckles + 0.8f * (knuckles - wrist);
     const cv::Point2f pinky = body.px[hand[1]], index = body.px[hand[2]], thumb = body.px[hand[3]];
-    freeze_disc(0.5f * (wrist + tip), {wrist, pinky, index, thumb, tip}, 1.15f, true);
+    if (visible(hand[0])) {
+      freeze_disc(0.5f * (wrist + tip), {wrist, pinky, index, thumb, tip}, 1.15f, true);
+    }
     const int* foot = kFoot[side];
     const cv::Point2f heel = body.px[foot[1]], toe = body.px[foot[2]], ankle = body.px[foot[0]];
     freeze_disc((ankle + heel + toe) * (1.f / 3.f), {ankle, heel, toe}, 1.3f, false);
