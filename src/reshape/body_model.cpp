@@ -35,6 +35,7 @@ bool inside(const cv::Mat& mask, cv::Point2f p) {
 }
 
 constexpr uint8_t kOnBody = 128;  // probability 0.5
+constexpr uint8_t kOffBody = 13;  // 0.05: past the soft edge
 
 }  // namespace
 
@@ -221,18 +222,21 @@ CrossSection measure_cross_section(const Segment& segment, float t, const cv::Ma
     section.extent[side] = extent;
     section.contour[side] = contour;
     section.at_partner[side] = !contour && partner_cap && extent >= cap - 1.f;
-    float gap = gap_search;
+    float gap = gap_search, blur = -1.f;
     if (contour) {
       for (float r = std::ceil(extent) + 1.f; r <= extent + gap_search; r += 1.f) {
         const cv::Point2f p = origin + r * step;
         if (!inside(mask_u8, p)) break;  // the image border: free space as far as the field goes
-        if (mask_at(mask_u8, p) >= kOnBody && !(hands && on_a_hand(*hands, p))) {
+        const uint8_t value = mask_at(mask_u8, p);
+        if (blur < 0.f && value < kOffBody) blur = r - extent;
+        if (value >= kOnBody && !(hands && on_a_hand(*hands, p))) {
           gap = r - extent;
           break;
         }
       }
     }
     section.gap[side] = gap;
+    section.blur[side] = blur < 0.f ? 0.f : std::min(blur, gap);
   }
   section.valid = true;
   return section;

@@ -77,6 +77,7 @@ struct CrossSection {
   std::array<bool, 2> contour{};  // false: the search stopped (cap, image border, partner)
   std::array<bool, 2> at_partner{};  // the search stopped half-way to the other thigh
   std::array<float, 2> gap{};     // free space beyond the contour before the next body part
+  std::array<float, 2> blur{};    // how far beyond the contour the mask's soft edge reaches
 };
 
 // `hands` (optional): the free space beyond a contour runs through them (a hand is frozen, so the

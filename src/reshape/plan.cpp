@@ -26,6 +26,10 @@ constexpr float kBandPerShift = 1.5f;
 // up to the whole shift. Only a close-up whose body fills the frame reaches these caps at
 // intensity 1; above 1 they grow with the intensity.
 constexpr float kSlimReach = 0.022f;
+// The soft edge slimming carries with the body (Station::edge_margin) is at most this fraction of
+// the diagonal, so the band still ends within 3 % of it from the old outline (the acceptance's
+// far background).
+constexpr float kMaxEdgeMargin = 0.004f;
 constexpr float kFattenReach = 0.026f;
 // Segments blend by softmin of their distance in units of their half-width; larger = sharper.
 constexpr float kBlendSharpness = 5.f;
@@ -139,6 +143,10 @@ struct Station {
   // (`shift` becomes the command that realises it), and the most either side may move.
   std::array<bool, 2> seen{};
   std::array<float, 2> target{}, max_shift{};
+  // Slimming: how far past the contour the body's own map reaches before the push band starts.
+  // The mask's soft edge is where the photo's edge blur and halo lie: the band would stretch them
+  // (3 x at its start) into streaks, and a jagged edge into teeth.
+  std::array<float, 2> edge_margin{};
 };
 
 struct PlannedSegment {
@@ -235,6 +243,14 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
     valid[i] = true;
     Station& station = stations[i];
     station.extent = section.extent;
+    for (int side = 0; side < 2; ++side) {
+      // The soft edge and a pixel more; a quarter of the free space at most (the band still ends
+      // short of the next body part), and 0.4 % of the diagonal (it still ends within 3 %).
+      if (request.goal == Goal::kSlimmer && section.contour[side] && !section.at_partner[side]) {
+        station.edge_margin[side] = std::min(
+            {section.blur[side] + 1.f, 0.25f * section.gap[side], kMaxEdgeMargin * diagonal});
+      }
+    }
     width_sum += section.extent[0] + section.extent[1];
     ++width_count;
     const float gain = interpolate(profile, t) * request.intensity;
@@ -312,13 +328,20 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
   }
   shifts = smooth_along(shifts, ts, kShiftSigma);
   for (int i = 0; i < count; ++i) stations[i].shift = {shifts[i][0], shifts[i][1]};
+  std::vector<cv::Vec2f> margins(stations.size());  // one blurry cross-section is no reason to jut
+  for (int i = 0; i < count; ++i) margins[i] = {stations[i].edge_margin[0], stations[i].edge_margin[1]};
+  margins = smooth_along(margins, ts, kShiftSigma);
+  for (int i = 0; i < count; ++i) stations[i].edge_margin = {margins[i][0], margins[i][1]};
   return planned;
 }
 
 // Source position of output position s (signed distance from the axis) across one cross-section:
 // inside the new contours a linear map onto the old ones, outside a push band back to identity.
+// The contours here are the mask's plus the station's edge margin (slimming: the soft edge moves
+// with the body).
 float source_offset(float s, const Station& station) {
-  const float a = station.extent[0], b = station.extent[1];
+  const float a = station.extent[0] + station.edge_margin[0];
+  const float b = station.extent[1] + station.edge_margin[1];
   const float a_new = std::max(0.f, a + station.shift[0]), b_new = std::max(0.f, b + station.shift[1]);
   if (s >= -a_new && s <= b_new) {
     const float core = station.core;
@@ -351,6 +374,7 @@ Station station_at(const PlannedSegment& planned, float t) {
   for (int side = 0; side < 2; ++side) {
     station.extent[side] = (1 - w) * lo.extent[side] + w * hi.extent[side];
     station.shift[side] = (1 - w) * lo.shift[side] + w * hi.shift[side];
+    station.edge_margin[side] = (1 - w) * lo.edge_margin[side] + w * hi.edge_margin[side];
   }
   station.core = (1 - w) * lo.core + w * hi.core;
   return station;
