@@ -115,6 +115,28 @@ TEST(ReshapeField, HipNextToAHandStillSlims) {
   }
 }
 
+// The forearm of a hand that moves with the hip turns about the elbow to meet the hand: it stays
+// straight instead of bending where the hand's rigid motion takes over. Measured: off the straight
+// line by at most 10 % of the hand's move (0.9 of 8.6 px); 51 % (4.4 px, the forearm kept still
+// down to its last quarter) when the forearm followed only the torso.
+TEST(ReshapeField, ForearmStaysStraightToTheHandOnTheHip) {
+  const Synthetic s = synthetic_person({400, 600}, /*hand_at_hip=*/true);
+  auto field = plan_reshape(s.body, s.mask, s.mask.size(), {Goal::kSlimmer, Gender::kFemale, 1.f});
+  ASSERT_TRUE(field.ok()) << field.error().message;
+  const cv::Point2f elbow = s.body.px[14], wrist = s.body.px[16];
+  auto move = [&](float t) {
+    const cv::Point2f p = elbow + t * (wrist - elbow);
+    return field->forward(p) - p;
+  };
+  const cv::Point2f at_elbow = move(0.f), at_wrist = move(1.f);
+  EXPECT_GT(at_wrist.x, 1.f) << "the hand moves in with the hip";
+  for (float t : {0.25f, 0.5f, 0.75f}) {
+    const cv::Point2f straight = (1.f - t) * at_elbow + t * at_wrist;
+    EXPECT_LT(cv::norm(move(t) - straight), 0.15 * cv::norm(at_wrist))
+        << "the forearm bends at t = " << t;
+  }
+}
+
 // A hand the model does not see (behind a dog the person hugs) still gets a guessed position,
 // here on the background just beside the hip. Slimming carries a seen hand there in with the hip;
 // a guessed one must not take the background at the guess along.

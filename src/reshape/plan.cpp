@@ -456,13 +456,16 @@ void pin_joints(const BodyModel& model, cv::Size2f cell_px, cv::Mat& dx, cv::Mat
 struct FieldGrids {
   cv::Mat dx, dy;
   float min_jacobian = 1.f;
+  std::vector<cv::Point2f> hand_motion;  // each freeze's rigid offset (zero for face and feet)
 };
 
 // `repair_folds`: run the fold repair (enforce_min_jacobian) on the result; calibration rounds
 // skip it, so they compensate what smoothing and blending lose, never what the repair takes back
 // where the body folds over itself (boosting those spots would only fold them more).
+// `hand_motion` (the previous round's FieldGrids::hand_motion, or empty): where each hand went.
 FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel& model,
-                     cv::Size image_size, cv::Size grid, cv::Size2f cell_px, bool repair_folds) {
+                     const std::vector<cv::Point2f>& hand_motion, cv::Size image_size,
+                     cv::Size grid, cv::Size2f cell_px, bool repair_folds) {
   cv::Mat dx(grid, CV_32F, cv::Scalar(0)), dy(grid, CV_32F, cv::Scalar(0));
 
   // Axis data once per segment; `reach_px`: beyond it the segment's own field is zero.
@@ -537,6 +540,20 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
       raw[n] = own_offset(static_cast<size_t>(torso), body_t, body_s);
     }
     carried[k] = smooth_along(raw, carry_t, kCarrySigma);
+    // A forearm ends at its hand, which moves rigidly (with the hip it hangs against, say): where
+    // the hand moves farther than the forearm's end, the forearm turns about the elbow to meet it
+    // (a ramp along the arm) instead of bending where the hand's fade begins. The hand's motion
+    // is the previous rasterisation's (calibration runs three), so the first round has none.
+    if (planned[k].segment.kind != SegmentKind::kForearm || hand_motion.empty()) continue;
+    const cv::Point2f wrist = planned[k].segment.end;
+    for (size_t j = 0; j < model.frozen.size(); ++j) {
+      const Freeze& hand = model.frozen[j];
+      if (!hand.rides_along || cv::norm(hand.center - wrist) > hand.radius_px) continue;
+      if (cv::norm(hand_motion[j]) <= cv::norm(carried[k].back())) break;
+      const cv::Point2f miss = hand_motion[j] - carried[k].back();
+      for (int n = 0; n < kCarrySamples; ++n) carried[k][n] += carry_t[n] * miss;
+      break;
+    }
   }
   auto carry = [&](size_t k, float t, float s) -> cv::Point2f {
     if (carried[k].empty()) return {0, 0};
@@ -699,6 +716,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
     }
   }
   FieldGrids out;
+  out.hand_motion = translation;
   out.dx = dx.mul(keep_map) + rigid_dx;
   out.dy = dy.mul(keep_map) + rigid_dy;
   pin_joints(model, cell_px, out.dx, out.dy, keep_map);
@@ -799,7 +817,8 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   constexpr int kCalibrations = 2;
   FieldGrids grids;
   for (int round = 0; round <= kCalibrations; ++round) {
-    grids = rasterize(planned, model, image_size, grid, field.cell_px, round == kCalibrations);
+    grids = rasterize(planned, model, grids.hand_motion, image_size, grid, field.cell_px,
+                      round == kCalibrations);
     if (round == kCalibrations) break;
     field.dx = grids.dx;
     field.dy = grids.dy;
