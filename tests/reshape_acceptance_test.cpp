@@ -390,14 +390,16 @@ TEST_F(ReshapeAcceptance, IntensityTwoIsAboutTwice) {
 // The product meets photos it was never tuned on. A mirrored, half-size or quarter-turned copy of
 // each photo is such a photo for the networks (none of them is mirror-, scale- or
 // rotation-equivariant: the mirrored business suit's hidden hand lands elsewhere), and the engine
-// must treat it alike. Measured on the
-// engine's own intent (the input's mask warped by the field, no re-run noise): each kind's
-// median width change inside the issue's window with the gender profile on the medians, and on
-// every copy no fold, the face untouched and the far background at 40 dB or better (measured:
-// medians within 1.5 points of the originals'; background >= 40.8 dB, the mirrored close-up
-// portrait with folded arms, whose silhouette at the waist is its arms).
+// must treat it alike. Measured on the engine's own intent (the input's mask warped by the field,
+// no re-run noise): each kind's median width change inside the issue's window with the gender
+// profile on the medians, and on every copy no fold, the face untouched and the far background at
+// 40 dB or better (measured: medians within 1.5 points of the originals'; background >= 41.4 dB,
+// three_people_office mirrored, where the largest person is the man standing close to the camera
+// and his 44 px slimming carries his arm and the band beside it).
 TEST_F(ReshapeAcceptance, MirroredScaledAndTurnedPhotosChangeAlike) {
   std::map<std::string, std::vector<WidthSample>> by_kind;
+  double lowest_background = INFINITY;
+  std::string lowest;
   for (const auto& [name, photo] : photos_) {
     for (const std::string copy : {"mirrored", "half-size", "lying"}) {
       cv::Mat rgb;
@@ -423,9 +425,10 @@ TEST_F(ReshapeAcceptance, MirroredScaledAndTurnedPhotosChangeAlike) {
           cv::Mat face(rgb.size(), CV_8U, cv::Scalar(0));
           face(testdata::face_box(input.body, rgb.size())).setTo(255);
           EXPECT_GE(testdata::psnr_db(rgb, after, face), 45.0);
-          EXPECT_GE(testdata::psnr_db(rgb, after,
-                                      testdata::far_background(testdata::mask_u8_of(input.mask), 0.03)),
-                    40.0);
+          const double background = testdata::psnr_db(
+              rgb, after, testdata::far_background(testdata::mask_u8_of(input.mask), 0.03));
+          EXPECT_GE(background, 40.0);
+          if (background < lowest_background) lowest_background = background, lowest = where;
           const BodyWidths warped = measure_widths(input.body, warp_mask(input.mask, *field));
           const std::optional<float> was[] = {before.waist_px, before.hips_px, before.thigh_px};
           const std::optional<float> is[] = {warped.waist_px, warped.hips_px, warped.thigh_px};
@@ -438,6 +441,7 @@ TEST_F(ReshapeAcceptance, MirroredScaledAndTurnedPhotosChangeAlike) {
     }
   }
   ASSERT_EQ(by_kind.size(), 12u);
+  std::printf("copies: far background >= %.1f dB (%s)\n", lowest_background, lowest.c_str());
   expect_medians_as_the_issue_asks(by_kind, "copies, ");
 }
 
