@@ -1,6 +1,8 @@
 // plan_reshape: landmarks + mask -> backward displacement field on a coarse grid.
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -778,6 +780,84 @@ void calibrate_shifts(std::vector<PlannedSegment>& planned, const WarpField& fie
   }
 }
 
+
+// The widths as the field realises them: the median relative change over the
+// cross-sections of segment `p` within `half_band` of `t` (a side not seen does not move).
+std::optional<float> realised_change(const PlannedSegment& p, const WarpField& field, float t,
+                                     float half_band) {
+  const cv::Point2f normal = p.segment.normal();
+  std::vector<float> changes;
+  for (const Station& station : p.stations) {
+    if (std::abs(station.t - t) > half_band || !(station.seen[0] || station.seen[1])) continue;
+    const float width = station.extent[0] + station.extent[1];
+    if (width < 1.f) continue;
+    float moved = 0;
+    for (int side = 0; side < 2; ++side) {
+      if (!station.seen[side]) continue;
+      const cv::Point2f outward = side == 1 ? normal : -normal;
+      const cv::Point2f contour = p.segment.at(station.t) + station.extent[side] * outward;
+      moved += (field.forward(contour) - contour).dot(outward);
+    }
+    changes.push_back(moved / width);
+  }
+  if (changes.empty()) return std::nullopt;
+  std::nth_element(changes.begin(), changes.begin() + changes.size() / 2, changes.end());
+  return changes[changes.size() / 2];
+}
+
+// Calibration realises the gain table where bone and blending do not hold a region back; where
+// nothing does (a slim pelvis, a hip no hand rests on), the entries set for the held-back majority
+// overshoot. A waist, hip line or mid-thigh that the field changes by more than kMostChange x the
+// intensity has its commands scaled down around its station (and the thighs' share of the hip
+// line with it), once, before the last rasterisation.
+constexpr float kMostSlimming = 0.19f, kMostFattening = 0.29f;
+bool hold_within_the_window(std::vector<PlannedSegment>& planned, const WarpField& field,
+                            const ReshapeRequest& request) {
+  bool held = false;
+  const float most =
+      (request.goal == Goal::kSlimmer ? kMostSlimming : kMostFattening) * request.intensity;
+  auto scale_around = [](PlannedSegment& p, float t, float half_band, float factor) {
+    for (Station& station : p.stations) {
+      const float away = std::max(0.f, std::abs(station.t - t) - half_band);
+      const float weight = 1.f - smoothstep01(away / 0.15f);
+      const float scale = 1.f - (1.f - factor) * weight;
+      for (float& shift : station.shift) shift *= scale;
+    }
+  };
+  std::vector<PlannedSegment*> thighs;
+  PlannedSegment* torso = nullptr;
+  for (PlannedSegment& p : planned) {
+    if (p.segment.kind == SegmentKind::kTorso) torso = &p;
+    if (p.segment.kind == SegmentKind::kThigh) thighs.push_back(&p);
+  }
+  if (torso) {
+    for (const auto& [t, half_band] : {std::pair{kWaistT, kWaistHalfBand}, std::pair{kHipsT, kHipsHalfBand}}) {
+      const std::optional<float> change = realised_change(*torso, field, t, half_band);
+      if (!change || std::abs(*change) <= most) continue;
+      const float factor = most / std::abs(*change);
+      scale_around(*torso, t, half_band, factor);
+      held = true;
+      if (t == kHipsT) {
+        for (PlannedSegment* thigh : thighs) scale_around(*thigh, 0.f, 0.05f, factor);
+      }
+    }
+  }
+  std::vector<float> thigh_changes;
+  for (PlannedSegment* thigh : thighs) {
+    if (const auto change = realised_change(*thigh, field, kMidThighT, kMidThighHalfBand)) {
+      thigh_changes.push_back(*change);
+    }
+  }
+  if (thigh_changes.empty()) return held;
+  float mean = 0;
+  for (float change : thigh_changes) mean += change / static_cast<float>(thigh_changes.size());
+  if (std::abs(mean) <= most) return held;
+  for (PlannedSegment* thigh : thighs) {
+    scale_around(*thigh, kMidThighT, kMidThighHalfBand, most / std::abs(mean));
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_mask,
@@ -824,6 +904,12 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
     field.dy = grids.dy;
     field.roi = cv::Rect(cv::Point(0, 0), image_size);
     calibrate_shifts(planned, field);
+  }
+  field.dx = grids.dx;
+  field.dy = grids.dy;
+  field.roi = cv::Rect(cv::Point(0, 0), image_size);
+  if (hold_within_the_window(planned, field, request)) {
+    grids = rasterize(planned, model, grids.hand_motion, image_size, grid, field.cell_px, true);
   }
   field.min_jacobian = grids.min_jacobian;
   field.dx = grids.dx;
