@@ -331,7 +331,9 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
   shifts = smooth_along(shifts, ts, kShiftSigma);
   for (int i = 0; i < count; ++i) stations[i].shift = {shifts[i][0], shifts[i][1]};
   std::vector<cv::Vec2f> margins(stations.size());  // one blurry cross-section is no reason to jut
-  for (int i = 0; i < count; ++i) margins[i] = {stations[i].edge_margin[0], stations[i].edge_margin[1]};
+  for (int i = 0; i < count; ++i) {
+    margins[i] = {stations[i].edge_margin[0], stations[i].edge_margin[1]};
+  }
   margins = smooth_along(margins, ts, kShiftSigma);
   for (int i = 0; i < count; ++i) stations[i].edge_margin = {margins[i][0], margins[i][1]};
   return planned;
@@ -805,11 +807,12 @@ std::optional<float> realised_change(const PlannedSegment& p, const WarpField& f
   return changes[changes.size() / 2];
 }
 
-// Calibration realises the gain table where bone and blending do not hold a region back; where
-// nothing does (a slim pelvis, a hip no hand rests on), the entries set for the held-back majority
-// overshoot. A waist, hip line or mid-thigh that the field changes by more than kMostChange x the
-// intensity has its commands scaled down around its station (and the thighs' share of the hip
-// line with it), once, before the last rasterisation.
+// The gain table's entries are set for the bodies whose bone, arms and blending hold a region
+// back; where nothing does (a narrow pelvis, a hip no hand rests on), calibration realises them in
+// full and overshoots the window. A waist, hip line or mid-thigh (the mean of both) that
+// the field changes by more than kMostSlimming / kMostFattening x the intensity has its commands
+// scaled down around its station (the thighs' share of the hip line with it); true when any was,
+// and the field must be rasterised again.
 constexpr float kMostSlimming = 0.19f, kMostFattening = 0.29f;
 bool hold_within_the_window(std::vector<PlannedSegment>& planned, const WarpField& field,
                             const ReshapeRequest& request) {
@@ -831,7 +834,8 @@ bool hold_within_the_window(std::vector<PlannedSegment>& planned, const WarpFiel
     if (p.segment.kind == SegmentKind::kThigh) thighs.push_back(&p);
   }
   if (torso) {
-    for (const auto& [t, half_band] : {std::pair{kWaistT, kWaistHalfBand}, std::pair{kHipsT, kHipsHalfBand}}) {
+    for (const auto& [t, half_band] :
+         {std::pair{kWaistT, kWaistHalfBand}, std::pair{kHipsT, kHipsHalfBand}}) {
       const std::optional<float> change = realised_change(*torso, field, t, half_band);
       if (!change || std::abs(*change) <= most) continue;
       const float factor = most / std::abs(*change);
