@@ -27,7 +27,7 @@ constexpr std::array<std::array<float, kRegionCount>, 4> kGainTable = {{
     /* slimmer, male   */ {0.06f, 0.11f, 0.20f, 0.13f, 0.17f, 0.05f, 0.10f, 0.05f},
     /* slimmer, female */ {0.04f, 0.08f, 0.12f, 0.23f, 0.215f, 0.06f, 0.12f, 0.05f},
     /* fatter,  male   */ {0.08f, 0.12f, 0.26f, 0.13f, 0.20f, 0.06f, 0.10f, 0.05f},
-    /* fatter,  female */ {0.04f, 0.08f, 0.155f, 0.26f, 0.295f, 0.08f, 0.14f, 0.05f},
+    /* fatter,  female */ {0.04f, 0.08f, 0.13f, 0.26f, 0.295f, 0.08f, 0.14f, 0.05f},
 }};
 
 }  // namespace

@@ -32,6 +32,7 @@ constexpr float kSlimReach = 0.022f;
 // the diagonal, so the band still ends within 3 % of it from the old outline (the acceptance's
 // far background).
 constexpr float kMaxEdgeMargin = 0.004f;
+constexpr float kStraightArm = 0.52f;  // radians (30 degrees) the elbow may bend in a straight arm
 constexpr float kFattenReach = 0.026f;
 // Segments blend by softmin of their distance in units of their half-width; larger = sharper.
 constexpr float kBlendSharpness = 5.f;
@@ -467,7 +468,7 @@ struct FieldGrids {
 // skip it, so they compensate what smoothing and blending lose, never what the repair takes back
 // where the body folds over itself (boosting those spots would only fold them more).
 // `hand_motion` (the previous round's FieldGrids::hand_motion, or empty): where each hand went.
-FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel& model,
+FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel& model, Goal goal,
                      const std::vector<cv::Point2f>& hand_motion, cv::Size image_size,
                      cv::Size grid, cv::Size2f cell_px, bool repair_folds) {
   cv::Mat dx(grid, CV_32F, cv::Scalar(0)), dy(grid, CV_32F, cv::Scalar(0));
@@ -556,6 +557,33 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
       if (cv::norm(hand_motion[j]) <= cv::norm(carried[k].back())) break;
       const cv::Point2f miss = hand_motion[j] - carried[k].back();
       for (int n = 0; n < kCarrySamples; ++n) carried[k][n] += carry_t[n] * miss;
+      break;
+    }
+  }
+  // Slimming: a straight arm (the elbow bent by less than 30 degrees) whose forearm was turned to
+  // its hand turns as a whole about the shoulder: the elbow moves its share of the hand's move (by
+  // length), so the arm stays straight instead of angling at an elbow the waist holds back (a
+  // woman's hip slims more than her waist). Fattening pushes the arm out, where it may angle.
+  for (size_t k = 0; k < planned.size() && goal == Goal::kSlimmer; ++k) {
+    if (planned[k].segment.kind != SegmentKind::kUpperArm || carried[k].empty()) continue;
+    for (size_t f = 0; f < planned.size(); ++f) {
+      if (planned[f].segment.kind != SegmentKind::kForearm || carried[f].empty() ||
+          cv::norm(planned[f].segment.start - planned[k].segment.end) > 0.5f) {
+        continue;
+      }
+      const float bend = std::acos(std::clamp(
+          planned[k].segment.direction().dot(planned[f].segment.direction()), -1.f, 1.f));
+      if (bend > kStraightArm) break;
+      const float upper = axes[k].length, lower = axes[f].length;
+      const cv::Point2f shoulder = carried[k].front(), hand = carried[f].back();
+      const cv::Point2f elbow = shoulder + upper / (upper + lower) * (hand - shoulder);
+      if (cv::norm(elbow) <= cv::norm(carried[k].back())) break;
+      const cv::Point2f upper_miss = elbow - carried[k].back();
+      const cv::Point2f lower_miss = elbow - carried[f].front();
+      for (int n = 0; n < kCarrySamples; ++n) {
+        carried[k][n] += carry_t[n] * upper_miss;
+        carried[f][n] += (1.f - carry_t[n]) * lower_miss;
+      }
       break;
     }
   }
@@ -901,8 +929,8 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   constexpr int kCalibrations = 2;
   FieldGrids grids;
   for (int round = 0; round <= kCalibrations; ++round) {
-    grids = rasterize(planned, model, grids.hand_motion, image_size, grid, field.cell_px,
-                      round == kCalibrations);
+    grids = rasterize(planned, model, request.goal, grids.hand_motion, image_size, grid,
+                      field.cell_px, round == kCalibrations);
     if (round == kCalibrations) break;
     field.dx = grids.dx;
     field.dy = grids.dy;
@@ -913,7 +941,8 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   field.dy = grids.dy;
   field.roi = cv::Rect(cv::Point(0, 0), image_size);
   if (hold_within_the_window(planned, field, request)) {
-    grids = rasterize(planned, model, grids.hand_motion, image_size, grid, field.cell_px, true);
+    grids = rasterize(planned, model, request.goal, grids.hand_motion, image_size, grid,
+                      field.cell_px, true);
   }
   field.min_jacobian = grids.min_jacobian;
   field.dx = grids.dx;
