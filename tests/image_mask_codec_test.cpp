@@ -189,6 +189,11 @@ TEST(MaskPng, RoundTripsAndIsOneBit) {
   }
   const std::vector<uint8_t> not_png = {1, 2, 3};
   EXPECT_EQ(mask_from_png(not_png).error().code, ErrorCode::kBadImage);
+  // Another format's bytes never reach that format's decoder: a DICOM preamble ("DICM" at 128)
+  // made GDCM abort the process (fuzz/regressions/mask_codec/dicom-header-aborts-in-gdcm).
+  std::vector<uint8_t> dicom(132, 0);
+  dicom[128] = 'D', dicom[129] = 'I', dicom[130] = 'C', dicom[131] = 'M';
+  EXPECT_EQ(mask_from_png(dicom).error().code, ErrorCode::kBadImage);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "image/container.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -217,8 +219,14 @@ Result<cv::Mat> mask_from_coco_rle(const CocoRle& rle) {
 }
 
 Result<cv::Mat> mask_from_png(std::span<const uint8_t> png) {
-  // imdecode throws on an empty buffer (found by fuzz/mask_codec.cpp) and may on other input.
+  // imdecode throws on an empty buffer and, given any other format, hands the bytes to that
+  // format's decoder: GDCM aborts the process on a malformed DICOM file (both found by
+  // fuzz/mask_codec.cpp). Only bytes that are a PNG reach it.
   if (png.empty()) return make_error(ErrorCode::kBadImage, "not a PNG mask (no bytes)");
+  const Result<detail::ContainerHeader> header = detail::read_container_header(png);
+  if (!header || header->container != detail::Container::kPng) {
+    return make_error(ErrorCode::kBadImage, "not a PNG mask");
+  }
   const cv::Mat encoded(1, static_cast<int>(png.size()), CV_8UC1, const_cast<uint8_t*>(png.data()));
   cv::Mat grey;
   try {
