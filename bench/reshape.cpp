@@ -125,9 +125,8 @@ int main(int argc, char** argv) {
         const td::Acceptance a =
             td::accept(*estimator, photo->rgb, input, {goal, gender, 1.0f}, &after, &field);
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-        // The engine's own intent: the input mask warped by the same field, measured on the input's
-        // skeleton. Far from the re-run's numbers = the re-run saw the body differently.
-        const rs::BodyWidths intended = rs::measure_widths(input.body, rs::warp_mask(input.mask, field));
+        // The engine's own intent (a.warped: the input mask warped by the same field, measured on
+        // the input's skeleton). Far from the re-run's numbers = the re-run saw the body otherwise.
         // rerun% "lost": the re-run no longer finds this person (td::kSamePersonDistance).
         const std::string rerun = a.found_after ? fixed(100 * a.max_core_shift, 2) : "lost";
         std::printf("%-32s %-6s %-6s %6s %6s %6s %8.1f %8.1f %7.2f %7s %6.2f %7.1f   %s %s %s\n",
@@ -135,9 +134,9 @@ int main(int argc, char** argv) {
                     percent(a.hips).c_str(), percent(a.thigh).c_str(),
                     std::min(99.0, a.face_psnr_db), std::min(99.0, a.background_psnr_db),
                     100 * a.max_core_field_shift, rerun.c_str(), a.min_jacobian, ms,
-                    percent(td::relative_change(a.before.waist_px, intended.waist_px)).c_str(),
-                    percent(td::relative_change(a.before.hips_px, intended.hips_px)).c_str(),
-                    percent(td::relative_change(a.before.thigh_px, intended.thigh_px)).c_str());
+                    percent(td::relative_change(a.before.waist_px, a.warped.waist_px)).c_str(),
+                    percent(td::relative_change(a.before.hips_px, a.warped.hips_px)).c_str(),
+                    percent(td::relative_change(a.before.thigh_px, a.warped.thigh_px)).c_str());
         row.push_back(thumbnail(after, 256));
         if (!frames_dir.empty()) {
           cv::Mat bgr;

@@ -15,6 +15,7 @@ namespace {
 
 using testdata::evaluate;
 using testdata::load_reference_photo;
+using testdata::median_of;
 using testdata::Quality;
 using testdata::relative_change;
 
@@ -42,11 +43,6 @@ double deepest_dip(const std::vector<double>& moves) {
     dip = std::max(dip, std::min(above, below) - moves[i]);
   }
   return dip;
-}
-
-double median_of(std::vector<double> values) {
-  std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
-  return values[values.size() / 2];
 }
 
 std::string label(const std::string& name, Goal goal, Gender gender) {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <utility>
 
 #include <opencv2/core.hpp>
 
@@ -84,18 +85,68 @@ inline cv::Mat mask_u8_of(const cv::Mat& mask) {
 inline bool limb_landmark(int i) { return i >= 13 && i <= 22; }
 inline constexpr double kRidingShift = 0.003;  // fraction of the diagonal the field moves them
 
-struct Acceptance {
-  bool found_after = false;
-  BodyWidths before, after;
-  double waist = NAN, hips = NAN, thigh = NAN;  // relative width changes; NaN = not measurable
+// A joint within 3 % of the diagonal of the frame's edge is the network's guess at a body part
+// the photo cuts off (knees of a 3/4 shot, hips of a portrait): not a landmark to hold.
+inline bool core_landmark(int i, cv::Point2f p, cv::Size size) {
+  const float margin = static_cast<float>(0.03 * std::hypot(size.width, size.height));
+  const bool framed = p.x >= margin && p.y >= margin && p.x <= size.width - 1 - margin &&
+                      p.y <= size.height - 1 - margin;
+  return framed && (i <= 12 || (i >= 23 && i <= 28));
+}
+
+inline bool seen_in_frame(const BodyLandmarks& body, int i, cv::Size size) {
+  return body.visibility[i] >= 0.5f && cv::Rect(cv::Point(0, 0), size).contains(cv::Point(body.px[i]));
+}
+
+// What the engine itself does, no re-run: face and far background untouched, folds, size, how far
+// the field moves the joints, and the widths of the input's mask warped by the field (its intent).
+struct EngineCheck {
+  bool same_size = false;
   double face_psnr_db = 0, background_psnr_db = 0, min_jacobian = 0;
+  BodyWidths before, warped;      // the input's mask, and that mask warped by the field
+  double max_core_field_shift = 0;  // fraction of the diagonal, face/shoulders/hips/knees/ankles
+  int worst_core_field = -1;
+};
+
+// nullopt when plan_reshape refuses. `output` / `field_out` (optional): the reshaped image and
+// the field that made it.
+inline std::optional<EngineCheck> check_engine(const cv::Mat& rgb, const PipelineBody& input,
+                                               const ReshapeRequest& request,
+                                               cv::Mat* output = nullptr,
+                                               WarpField* field_out = nullptr) {
+  Result<WarpField> field = plan_reshape(input.body, input.mask, rgb.size(), request);
+  if (!field) return std::nullopt;
+  EngineCheck e;
+  const cv::Mat after = render_reshape(rgb, *field);
+  e.same_size = after.size() == rgb.size() && after.type() == rgb.type();
+  e.min_jacobian = field->min_jacobian;
+  cv::Mat face_region(rgb.size(), CV_8U, cv::Scalar(0));
+  face_region(face_box(input.body, rgb.size())).setTo(255);
+  e.face_psnr_db = psnr_db(rgb, after, face_region);
+  e.background_psnr_db = psnr_db(rgb, after, far_background(mask_u8_of(input.mask), 0.03));
+  e.before = measure_widths(input.body, input.mask);
+  e.warped = measure_widths(input.body, warp_mask(input.mask, *field));
+  const double diagonal = std::hypot(rgb.cols, rgb.rows);
+  for (int i = 0; i < kLandmarkCount; ++i) {
+    const cv::Point2f p = input.body.px[i];
+    if (!seen_in_frame(input.body, i, rgb.size()) || !core_landmark(i, p, rgb.size())) continue;
+    const double moved = cv::norm(field->forward(p) - p) / diagonal;
+    if (moved > e.max_core_field_shift) e.max_core_field_shift = moved, e.worst_core_field = i;
+  }
+  if (output) *output = after;
+  if (field_out) *field_out = std::move(*field);
+  return e;
+}
+
+// The engine's check, then the person pipeline run again on the output.
+struct Acceptance : EngineCheck {
+  bool found_after = false;
+  BodyWidths after;
+  double waist = NAN, hips = NAN, thigh = NAN;  // relative width changes; NaN = not measurable
   double max_landmark_shift = 0;  // fraction of the diagonal, over the landmarks that must stay
   int worst_landmark = -1;
   double max_core_shift = 0;  // the same over face, shoulders, hips, knees, ankles seen by both runs
   int worst_core = -1;
-  double max_core_field_shift = 0;  // how far the field itself moves those landmarks
-  int worst_core_field = -1;
-  bool same_size = false;
 };
 
 // `output` / `field_out` (optional): the reshaped image and the field that made it.
@@ -103,57 +154,33 @@ inline Acceptance accept(person::PoseEstimator& estimator, const cv::Mat& rgb,
                          const PipelineBody& input, const ReshapeRequest& request,
                          cv::Mat* output = nullptr, WarpField* field_out = nullptr) {
   Acceptance a;
-  Result<WarpField> field = plan_reshape(input.body, input.mask, rgb.size(), request);
-  if (!field) return a;
-  if (field_out) *field_out = *field;
-  const cv::Mat after = render_reshape(rgb, *field);
-  if (output) *output = after;
-  a.same_size = after.size() == rgb.size() && after.type() == rgb.type();
-  a.min_jacobian = field->min_jacobian;
-  cv::Mat face_region(rgb.size(), CV_8U, cv::Scalar(0));
-  face_region(face_box(input.body, rgb.size())).setTo(255);
-  a.face_psnr_db = psnr_db(rgb, after, face_region);
-  a.background_psnr_db = psnr_db(rgb, after, far_background(mask_u8_of(input.mask), 0.03));
-
+  cv::Mat after;
+  WarpField field;
+  const std::optional<EngineCheck> engine = check_engine(rgb, input, request, &after, &field);
+  if (!engine) return a;
+  static_cast<EngineCheck&>(a) = *engine;
   const double diagonal = std::hypot(rgb.cols, rgb.rows);
-  const cv::Rect image(cv::Point(0, 0), rgb.size());
-  // A joint within 3 % of the diagonal of the frame's edge is the network's guess at a body part
-  // the photo cuts off (knees of a 3/4 shot, hips of a portrait): not a landmark to hold.
-  const float margin = static_cast<float>(0.03 * diagonal);
-  auto core = [&](int i, cv::Point2f p) {
-    const bool framed = p.x >= margin && p.y >= margin && p.x <= rgb.cols - 1 - margin &&
-                        p.y <= rgb.rows - 1 - margin;
-    return framed && (i <= 12 || (i >= 23 && i <= 28));
-  };
-  auto seen = [&](int i) {
-    const cv::Point2f p = input.body.px[i];
-    return input.body.visibility[i] >= 0.5f && image.contains(cv::Point(p));
-  };
-  for (int i = 0; i < kLandmarkCount; ++i) {  // the field itself, found again or not
-    const cv::Point2f p = input.body.px[i];
-    if (!seen(i) || !core(i, p)) continue;
-    const double moved = cv::norm(field->forward(p) - p) / diagonal;
-    if (moved > a.max_core_field_shift) a.max_core_field_shift = moved, a.worst_core_field = i;
-  }
-
-  a.before = measure_widths(input.body, input.mask);
   const PipelineBody output_body = find_body(estimator, after, &input.body);
   a.found_after = output_body.found;
-  if (!output_body.found) return a;
-  a.after = measure_widths(output_body.body, output_body.mask);
-  a.waist = relative_change(a.before.waist_px, a.after.waist_px);
-  a.hips = relative_change(a.before.hips_px, a.after.hips_px);
-  a.thigh = relative_change(a.before.thigh_px, a.after.thigh_px);
-  for (int i = 0; i < kLandmarkCount; ++i) {
-    const cv::Point2f p = input.body.px[i];
-    if (!seen(i)) continue;
-    if (limb_landmark(i) && cv::norm(field->forward(p) - p) > kRidingShift * diagonal) continue;
-    const double shift = cv::norm(output_body.body.px[i] - p) / diagonal;
-    if (shift > a.max_landmark_shift) a.max_landmark_shift = shift, a.worst_landmark = i;
-    if (core(i, p) && output_body.body.visibility[i] >= 0.5f && shift > a.max_core_shift) {
-      a.max_core_shift = shift, a.worst_core = i;
+  if (output_body.found) {
+    a.after = measure_widths(output_body.body, output_body.mask);
+    a.waist = relative_change(a.before.waist_px, a.after.waist_px);
+    a.hips = relative_change(a.before.hips_px, a.after.hips_px);
+    a.thigh = relative_change(a.before.thigh_px, a.after.thigh_px);
+    for (int i = 0; i < kLandmarkCount; ++i) {
+      const cv::Point2f p = input.body.px[i];
+      if (!seen_in_frame(input.body, i, rgb.size())) continue;
+      if (limb_landmark(i) && cv::norm(field.forward(p) - p) > kRidingShift * diagonal) continue;
+      const double shift = cv::norm(output_body.body.px[i] - p) / diagonal;
+      if (shift > a.max_landmark_shift) a.max_landmark_shift = shift, a.worst_landmark = i;
+      if (core_landmark(i, p, rgb.size()) && output_body.body.visibility[i] >= 0.5f &&
+          shift > a.max_core_shift) {
+        a.max_core_shift = shift, a.worst_core = i;
+      }
     }
   }
+  if (output) *output = std::move(after);
+  if (field_out) *field_out = std::move(field);
   return a;
 }
 

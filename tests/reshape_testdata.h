@@ -3,6 +3,7 @@
 // measurements of one reshape. Header-only so both can include it without a build change.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -139,6 +140,14 @@ struct Quality {
   double min_jacobian = 0;
   double plan_ms = 0, render_ms = 0;
 };
+
+// NaN for no values; the mean of the two middle ones for an even count.
+inline double median_of(std::vector<double> values) {
+  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
 
 inline double relative_change(std::optional<float> before, std::optional<float> after) {
   if (!before || !after || *before <= 0) return std::numeric_limits<double>::quiet_NaN();

@@ -761,6 +761,15 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   return out;
 }
 
+// How far the field really moves a station's contour on `side` (outward positive): the contour
+// point pushed through the field.
+float realised_shift(const Segment& segment, const Station& station, int side,
+                     const WarpField& field) {
+  const cv::Point2f outward = side == 1 ? segment.normal() : -segment.normal();
+  const cv::Point2f contour = segment.at(station.t) + station.extent[side] * outward;
+  return (field.forward(contour) - contour).dot(outward);
+}
+
 // Closed loop: smoothing, blending with neighbouring segments and the freeze shave the contour
 // shifts the stations ask for (by 20-50 % on real photos, more on thin parts).
 // Each contour point is pushed through the rasterised field to see where it really lands, and the
@@ -778,7 +787,6 @@ void calibrate_shifts(std::vector<PlannedSegment>& planned, const WarpField& fie
   for (PlannedSegment& p : planned) {
     if (carried_by_torso(p.segment.kind)) continue;
     const Segment& segment = p.segment;
-    const cv::Point2f normal = segment.normal();
     const int count = static_cast<int>(p.stations.size());
     std::vector<std::array<float, 2>> ratio(static_cast<size_t>(count), {1.f, 1.f});
     for (int i = 0; i < count; ++i) {
@@ -786,9 +794,7 @@ void calibrate_shifts(std::vector<PlannedSegment>& planned, const WarpField& fie
       for (int side = 0; side < 2; ++side) {
         const float target = station.target[side];
         if (!station.seen[side] || std::abs(target) < 0.5f) continue;
-        const cv::Point2f outward = side == 1 ? normal : -normal;
-        const cv::Point2f contour = segment.at(station.t) + station.extent[side] * outward;
-        const float realised = (field.forward(contour) - contour).dot(outward);
+        const float realised = realised_shift(segment, station, side, field);
         const float r = realised * target > 0 ? target / realised : kMaxRatio;
         ratio[i][side] = std::clamp(r, kMinRatio, kMaxRatio);
       }
@@ -810,12 +816,10 @@ void calibrate_shifts(std::vector<PlannedSegment>& planned, const WarpField& fie
   }
 }
 
-
 // The widths as the field realises them: the median relative change over the
 // cross-sections of segment `p` within `half_band` of `t` (a side not seen does not move).
 std::optional<float> realised_change(const PlannedSegment& p, const WarpField& field, float t,
                                      float half_band) {
-  const cv::Point2f normal = p.segment.normal();
   std::vector<float> changes;
   for (const Station& station : p.stations) {
     if (std::abs(station.t - t) > half_band || !(station.seen[0] || station.seen[1])) continue;
@@ -823,10 +827,7 @@ std::optional<float> realised_change(const PlannedSegment& p, const WarpField& f
     if (width < 1.f) continue;
     float moved = 0;
     for (int side = 0; side < 2; ++side) {
-      if (!station.seen[side]) continue;
-      const cv::Point2f outward = side == 1 ? normal : -normal;
-      const cv::Point2f contour = p.segment.at(station.t) + station.extent[side] * outward;
-      moved += (field.forward(contour) - contour).dot(outward);
+      if (station.seen[side]) moved += realised_shift(p.segment, station, side, field);
     }
     changes.push_back(moved / width);
   }
@@ -928,18 +929,16 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   // rasterisation (a few ms at 1080p).
   constexpr int kCalibrations = 2;
   FieldGrids grids;
-  for (int round = 0; round <= kCalibrations; ++round) {
+  for (int round = 0;; ++round) {
+    const bool last = round == kCalibrations;
     grids = rasterize(planned, model, request.goal, grids.hand_motion, image_size, grid,
-                      field.cell_px, round == kCalibrations);
-    if (round == kCalibrations) break;
+                      field.cell_px, last);
     field.dx = grids.dx;
     field.dy = grids.dy;
     field.roi = cv::Rect(cv::Point(0, 0), image_size);
+    if (last) break;
     calibrate_shifts(planned, field);
   }
-  field.dx = grids.dx;
-  field.dy = grids.dy;
-  field.roi = cv::Rect(cv::Point(0, 0), image_size);
   if (hold_within_the_window(planned, field, request)) {
     grids = rasterize(planned, model, request.goal, grids.hand_motion, image_size, grid,
                       field.cell_px, true);
