@@ -261,12 +261,15 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
     for (int side = 0; side < 2; ++side) {
       if (!section.contour[side]) continue;
       // A side whose contour is not seen stays put. Between touching thighs the seen (outer) side
-      // carries up to 1.5 x its own share, so the thigh still changes (the whole width change
-      // would make it balloon out); elsewhere (an arm against the torso, the other thigh met at
+      // carries the thigh's change: when slimming the whole width change (a contour moving in
+      // cannot balloon), when fattening 1.75 x its own share (the whole would balloon out);
+      // elsewhere (an arm against the torso, the other thigh met at
       // a squat's hip line, the image edge) a side carries only its own share: doubling it on one
       // side grows a lump.
       const float own = tissue(i, side);
-      const float carry = segment.kind == SegmentKind::kThigh ? 1.5f : 1.f;
+      const float carry = segment.kind != SegmentKind::kThigh ? 1.f
+                          : request.goal == Goal::kSlimmer ? 2.f
+                                                           : 1.75f;
       const float width = section.contour[1 - side]
                               ? own
                               : std::min(station.extent[0] + station.extent[1], carry * own);
