@@ -138,14 +138,23 @@ BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size) {
     }
     const float half_diagonal = 0.5f * distance(lo, hi);
     const float radius = std::max(1.5f * half_diagonal, 0.25f * scale);
-    model.frozen.push_back({0.5f * (lo + hi), radius, std::max(0.5f * radius, 0.1f * scale)});
+    Freeze face;
+    face.center = 0.5f * (lo + hi);
+    face.radius_px = radius;
+    face.fade_px = std::max(0.5f * radius, 0.1f * scale);
+    model.frozen.push_back(face);
   }
   // A disc around `points` (radius: `spread` x the farthest from `center`, plus a margin).
   auto freeze_disc = [&](cv::Point2f center, std::initializer_list<cv::Point2f> points,
                          float spread, bool rides_along) {
     float radius = 0;
     for (const cv::Point2f& p : points) radius = std::max(radius, distance(center, p));
-    model.frozen.push_back({center, spread * radius + 0.05f * scale, 0.15f * scale, rides_along});
+    Freeze disc;
+    disc.center = center;
+    disc.radius_px = spread * radius + 0.05f * scale;
+    disc.fade_px = 0.15f * scale;
+    disc.rides_along = rides_along;
+    model.frozen.push_back(disc);
   };
   for (int side = 0; side < 2; ++side) {
     // The hand's landmarks are the wrist and the knuckles; the fingers reach about as far again
@@ -160,6 +169,12 @@ BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size) {
     const cv::Point2f pinky = body.px[hand[1]], index = body.px[hand[2]], thumb = body.px[hand[3]];
     if (visible(hand[0])) {
       freeze_disc(0.5f * (wrist + tip), {wrist, pinky, index, thumb, tip}, 1.15f, true);
+      Freeze& disc = model.frozen.back();
+      disc.palm_center = 0.5f * (wrist + knuckles);
+      for (const cv::Point2f& p : {wrist, pinky, index, thumb}) {
+        disc.palm_radius_px = std::max(disc.palm_radius_px, distance(disc.palm_center, p));
+      }
+      disc.palm_radius_px = 1.15f * disc.palm_radius_px + 0.05f * scale;
     }
     const int* foot = kFoot[side];
     const cv::Point2f heel = body.px[foot[1]], toe = body.px[foot[2]], ankle = body.px[foot[0]];

@@ -54,6 +54,10 @@ struct Freeze {
   // Hands: not deformed, but translated rigidly with the body around them (a hand resting on the
   // hip moves with the hip's contour instead of pinning it). Face and feet: not moved at all.
   bool rides_along = false;
+  // Hands: the radius that covers the palm alone (wrist and knuckles, not the fingertips
+  // estimated past them), for a hand lying on the body whose fingers are tucked out of sight.
+  cv::Point2f palm_center;
+  float palm_radius_px = 0;
 };
 
 struct BodyModel {
