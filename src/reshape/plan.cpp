@@ -239,6 +239,21 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
     }
     return n > 0 ? sum / static_cast<float>(n) : sections[i].extent[side];
   };
+  // Where a side carries the change alone (its partner contour hidden between touching thighs),
+  // as a share of the cross-sections within kCarryWindow either way: the carried share ramps in
+  // and out along the axis, so the outline does not step where legs merging inside shorts part
+  // at the hem.
+  constexpr float kCarryWindow = 0.12f;
+  auto carries_alone = [&](int i, int side) {
+    int alone = 0, n = 0;
+    for (int j = 0; j < count; ++j) {
+      if (!sections[j].valid || !sections[j].contour[side]) continue;
+      if (std::abs(stations[j].t - stations[i].t) > kCarryWindow) continue;
+      alone += sections[j].contour[1 - side] ? 0 : 1;
+      ++n;
+    }
+    return n > 0 ? static_cast<float>(alone) / static_cast<float>(n) : 0.f;
+  };
   for (int i = 0; i < count; ++i) {
     const float t = stations[i].t;
     const CrossSection& section = sections[i];
@@ -267,11 +282,12 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
       // a squat's hip line, the image edge) a side carries only its own share: doubling it on one
       // side grows a lump.
       const float own = tissue(i, side);
-      const float carry = segment.kind != SegmentKind::kThigh ? 1.f
-                          : request.goal == Goal::kSlimmer ? 2.f
-                                                           : 1.75f;
+      const float most_carried = segment.kind != SegmentKind::kThigh ? 1.f
+                                 : request.goal == Goal::kSlimmer   ? 2.f
+                                                                    : 1.75f;
+      const float carry = 1.f + (most_carried - 1.f) * carries_alone(i, side);
       const float width = section.contour[1 - side]
-                              ? own
+                              ? carry * own
                               : std::min(station.extent[0] + station.extent[1], carry * own);
       wanted[side] = gain * width;
       // Slimming: the band ends 0.5 x shift outside the old contour; keep it inside half the
