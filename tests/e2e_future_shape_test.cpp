@@ -216,6 +216,21 @@ TEST_F(FutureShapeEndToEnd, PhotoWithoutPersonIsKeypointInferenceError) {
   EXPECT_EQ(body["message"], "keypoint inference error");
 }
 
+// A face close-up: the person is found, but the reshape would change nothing, and a "result"
+// identical to the photo would mislead; the client hears why.
+TEST_F(FutureShapeEndToEnd, CloseUpWithoutABodyIsKeypointInferenceErrorSayingWhy) {
+  const std::string photo = base64_of_file(shared_path("testdata/images/woman_upper_body_smiling.jpg"));
+  auto [status, body] = post(good_request(photo));
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(body["state"], false);
+  EXPECT_EQ(body["message"], "keypoint inference error");
+  EXPECT_NE(body["detail"].get<std::string>().find("no body to reshape"), std::string::npos)
+      << body.dump();
+  json unchanged = good_request(photo);
+  unchanged["intensity"] = 0;  // asked for no change: the photo as it is
+  EXPECT_EQ(post(unchanged).first, 200);
+}
+
 TEST_F(FutureShapeEndToEnd, UnusualButValidFormatsWork) {
   for (const char* name : {"person_businessman.bmp", "person_baseball_batter.gif"}) {
     auto [status, body] = post(good_request(base64_of_file(shared_path("testdata/bad/") + name)));

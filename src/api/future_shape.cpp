@@ -91,6 +91,14 @@ Result<cv::Mat> predict_future_shape(person::PoseEstimator& estimator, const cv:
   Result<reshape::WarpField> field = reshape::plan_reshape(
       body, largest.roi_mask.to_image(person::MaskFormat::kProbabilityU8), rgb.size(), request);
   if (!field) return field.error();
+  // The person is found, but none of the body the reshape changes is in the picture (a face or
+  // head-and-shoulders close-up: the face and the joints stay as they are). Sending the photo
+  // back unchanged as a "result" would show the user a before as their after.
+  if (request.intensity > 0.f && field->identity()) {
+    return make_error(ErrorCode::kNoPerson,
+                      "no body to reshape is visible: the photo shows the head and shoulders only; "
+                      "send a photo that shows the torso");
+  }
   return reshape::render_reshape(rgb, *field);
 }
 
