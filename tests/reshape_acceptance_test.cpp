@@ -9,6 +9,8 @@
 // window, most photos in it, the gender profile on the medians), landmarks where the pipeline
 // repeats itself. DISABLED_EveryPhotoAsTheIssueAsks checks every photo one by one and prints
 // the table (--gtest_also_run_disabled_tests); src/reshape/README.md lists what it still misses.
+// EngineMeetsTheIssueOnEveryPhotoButTheListed runs the same per-photo width and gender checks on
+// the engine's own intent (no re-run), enabled, with what the engine cannot yet do listed.
 //
 // Which widths apply is decided by the input, never by the photo's name: a width is checked when
 // measure_widths finds it on the input (its landmarks visible, both sides of the cross-section
@@ -24,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -161,9 +164,42 @@ void expect_medians_as_the_issue_asks(
   }
 }
 
-// The issue's width and gender acceptance, per photo, printing the table. DISABLED while the
-// re-run's noise keeps some photos outside the window (src/reshape/README.md, "What is left").
+// The issue's per-photo width and gender checks on one case: `change` per width (NaN: not
+// measurable on the output), `measurable` on the input. Each miss names itself ("hips outside
+// the window", "thigh / waist under 1.3"). `slack`: how far past a bound a change may read and
+// still count as met (relative width).
+std::vector<std::string> issue_misses(Goal goal, Gender gender, const double (&change)[3],
+                                      const std::optional<float> (&measurable)[3],
+                                      double slack = 0) {
+  std::vector<std::string> misses;
+  for (int k = 0; k < 3; ++k) {
+    if (!measurable[k]) continue;
+    if (std::isnan(change[k])) {
+      misses.push_back(std::string(kWidthNames[k]) + " lost");
+    } else if (change[k] < window_lo(goal) - slack || change[k] > window_hi(goal) + slack) {
+      misses.push_back(std::string(kWidthNames[k]) + " outside the window");
+    }
+  }
+  auto profile = [&](int dominant, int secondary) {
+    if (std::isnan(change[dominant]) || std::isnan(change[secondary])) return;
+    if (std::abs(change[dominant]) + slack < 1.3 * std::abs(change[secondary])) {
+      misses.push_back(std::string(kWidthNames[dominant]) + " / " + kWidthNames[secondary] +
+                       " under 1.3");
+    }
+  };
+  if (gender == Gender::kMale) {
+    profile(0, 1);
+  } else {
+    profile(1, 0);
+    profile(2, 0);
+  }
+  return misses;
+}
+
+// The issue's acceptance per photo on the pipeline's re-run, printing the table. DISABLED while
+// the re-run's noise keeps some photos outside the window (src/reshape/README.md, "What is left").
 TEST_F(ReshapeAcceptance, DISABLED_EveryPhotoAsTheIssueAsks) {
+  int missed = 0;
   for (const auto& [name, photo] : photos_) {
     for (Goal goal : kGoals) {
       for (Gender gender : kGenders) {
@@ -176,32 +212,87 @@ TEST_F(ReshapeAcceptance, DISABLED_EveryPhotoAsTheIssueAsks) {
                     100 * a.thigh, 100 * a.max_landmark_shift, a.worst_landmark,
                     100 * a.max_core_shift, a.worst_core, 100 * jitter(name),
                     std::min(99.0, a.background_psnr_db));
-        EXPECT_TRUE(a.found_after) << "the pose is no longer found on the output";
-        if (!a.found_after) continue;
-        const double widths[] = {a.waist, a.hips, a.thigh};
-        const std::optional<float> measurable[] = {a.before.waist_px, a.before.hips_px,
-                                                   a.before.thigh_px};
-        for (int k = 0; k < 3; ++k) {
-          if (!measurable[k]) continue;
-          EXPECT_FALSE(std::isnan(widths[k])) << kWidthNames[k] << " lost on the output";
-          EXPECT_GE(widths[k], window_lo(goal)) << kWidthNames[k];
-          EXPECT_LE(widths[k], window_hi(goal)) << kWidthNames[k];
-        }
-        EXPECT_LE(a.max_landmark_shift, 0.01) << "landmark " << a.worst_landmark;
-        if (gender == Gender::kMale && !std::isnan(a.waist) && !std::isnan(a.hips)) {
-          EXPECT_GE(std::abs(a.waist), 1.3 * std::abs(a.hips));
-        }
-        if (gender == Gender::kFemale && !std::isnan(a.waist)) {
-          if (!std::isnan(a.hips)) {
-            EXPECT_GE(std::abs(a.hips), 1.3 * std::abs(a.waist));
+        std::vector<std::string> misses;
+        if (!a.found_after) {
+          misses.push_back("the pose is no longer found on the output");
+        } else {
+          const double change[] = {a.waist, a.hips, a.thigh};
+          const std::optional<float> measurable[] = {a.before.waist_px, a.before.hips_px,
+                                                     a.before.thigh_px};
+          misses = issue_misses(goal, gender, change, measurable);
+          if (a.max_landmark_shift > 0.01) {
+            misses.push_back("landmark " + std::to_string(a.worst_landmark) + " moved by " +
+                             std::to_string(100 * a.max_landmark_shift) + " %");
           }
-          if (!std::isnan(a.thigh)) {
-            EXPECT_GE(std::abs(a.thigh), 1.3 * std::abs(a.waist));
+        }
+        for (const std::string& miss : misses) ADD_FAILURE() << miss;
+        missed += static_cast<int>(misses.size());
+      }
+    }
+  }
+  std::printf("strict misses: %d\n", missed);
+}
+
+// The same per-photo checks on the engine's own intent (the input's mask warped by the field, no
+// re-run noise), on every photo. What the engine cannot yet do is listed, with why; any other
+// miss fails. A listed case that passes is printed, so the list shrinks as the engine improves.
+// A bound counts as met within 0.3 points: the input's mask and landmarks come from the person
+// pipeline, whose float results differ a little between CPUs, and a pixel of a 100 px width is a
+// point (three checks pass by 0.1-0.2 points on this machine).
+TEST_F(ReshapeAcceptance, EngineMeetsTheIssueOnEveryPhotoButTheListed) {
+  constexpr double kAcrossCpus = 0.003;
+  const std::set<std::string> listed = {
+      // Foreshortened thighs (pointing at the camera): cross-sections end at the other thigh or
+      // the calf, and the fattened mid-thigh reads +5..+9 %.
+      "exif_orientation6_woman_squat worst male: thigh outside the window",
+      "exif_orientation6_woman_squat worst female: thigh / waist under 1.3",
+      // A thigh the fold repair takes back beside the skateboard-stance crotch.
+      "grayscale_man_skateboarding best female: thigh / waist under 1.3",
+      // Folded arms across the waist: the forearms blend their small gain into it.
+      "man_business_suit_standing worst female: waist outside the window",
+      // Arms around the dog, in a side view: the waist's front is the arm, its back the hair.
+      "woman_with_dog_field best male: waist outside the window",
+      "woman_with_dog_field best male: waist / hips under 1.3",
+      "woman_with_dog_field best female: waist outside the window",
+      "woman_with_dog_field worst male: waist / hips under 1.3",
+      "woman_with_dog_field worst female: waist outside the window",
+      // The same side view's legs stand one behind the other: the mid-thigh cross-section spans
+      // both, and fattened it runs past the thigh's search cap (not measurable).
+      "woman_with_dog_field worst male: thigh lost",
+      "woman_with_dog_field worst female: thigh lost",
+  };
+  int checked = 0;
+  for (const auto& [name, photo] : photos_) {
+    for (Goal goal : kGoals) {
+      for (Gender gender : kGenders) {
+        const Acceptance& a = result(name, goal, gender, 1.f);
+        const std::optional<float> before[] = {a.before.waist_px, a.before.hips_px,
+                                               a.before.thigh_px};
+        const std::optional<float> warped[] = {a.warped.waist_px, a.warped.hips_px,
+                                               a.warped.thigh_px};
+        double change[3];
+        for (int k = 0; k < 3; ++k) {
+          change[k] = testdata::relative_change(before[k], warped[k]);
+          checked += before[k] ? 1 : 0;
+        }
+        const std::string who = name + (goal == Goal::kSlimmer ? " best " : " worst ") +
+                                (gender == Gender::kMale ? "male" : "female") + ": ";
+        std::set<std::string> missed;
+        for (const std::string& miss : issue_misses(goal, gender, change, before, kAcrossCpus)) {
+          missed.insert(who + miss);
+          EXPECT_TRUE(listed.count(who + miss)) << who + miss;
+        }
+        for (const std::string& known : listed) {
+          if (known.rfind(who, 0) == 0 && !missed.count(known)) {
+            std::printf("  listed but met now: %s\n", known.c_str());
           }
         }
       }
     }
   }
+  std::printf("engine: %zu listed misses over %d widths and their profiles\n", listed.size(),
+              checked);
+  EXPECT_GE(checked, 100);
 }
 
 // Widths as a distribution over every photo, goal and gender at intensity 1: each kind's median
