@@ -129,14 +129,14 @@ int main(int argc, char** argv) {
         // the input's skeleton). Far from the re-run's numbers = the re-run saw the body otherwise.
         // rerun% "lost": the re-run no longer finds this person (td::kSamePersonDistance).
         const std::string rerun = a.found_after ? fixed(100 * a.max_core_shift, 2) : "lost";
+        const rs::WidthChanges warped = rs::width_changes(a.before, a.warped);
         std::printf("%-32s %-6s %-6s %6s %6s %6s %8.1f %8.1f %7.2f %7s %6.2f %7.1f   %s %s %s\n",
                     name.c_str(), goal_name(goal), gender_name(gender), percent(a.waist).c_str(),
                     percent(a.hips).c_str(), percent(a.thigh).c_str(),
                     std::min(99.0, a.face_psnr_db), std::min(99.0, a.background_psnr_db),
                     100 * a.max_core_field_shift, rerun.c_str(), a.min_jacobian, ms,
-                    percent(td::relative_change(a.before.waist_px, a.warped.waist_px)).c_str(),
-                    percent(td::relative_change(a.before.hips_px, a.warped.hips_px)).c_str(),
-                    percent(td::relative_change(a.before.thigh_px, a.warped.thigh_px)).c_str());
+                    percent(warped.waist).c_str(), percent(warped.hips).c_str(),
+                    percent(warped.thigh).c_str());
         row.push_back(thumbnail(after, 256));
         if (!frames_dir.empty()) {
           cv::Mat bgr;

@@ -392,6 +392,19 @@ TEST(ReshapeField, FatteningLeavesNoRimWhereTheBodyMovedAway) {
   }
 }
 
+// A thigh measurable on one mask only (a fattened thigh past its search cap) must not read as a
+// change of the mean: mid-thigh compares the thighs measurable on both.
+TEST(ReshapeField, WidthChangesCompareTheSameThighs) {
+  BodyWidths before, after;
+  before.waist_px = 100.f, after.waist_px = 120.f;
+  before.thighs_px = {80.f, 95.f}, before.thigh_px = 87.5f;
+  after.thighs_px = {94.f, std::nullopt}, after.thigh_px = 94.f;
+  const WidthChanges changes = width_changes(before, after);
+  EXPECT_NEAR(changes.waist, 0.20, 1e-6);
+  EXPECT_TRUE(std::isnan(changes.hips));
+  EXPECT_NEAR(changes.thigh, 14.0 / 80.0, 1e-6);  // not 94 / 87.5 - 1 = 7.4 %
+}
+
 TEST(ReshapeField, AcceptsFloatMask) {
   const Synthetic s = synthetic_person();
   cv::Mat mask_f;

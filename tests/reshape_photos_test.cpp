@@ -17,7 +17,6 @@ using testdata::evaluate;
 using testdata::load_reference_photo;
 using testdata::median_of;
 using testdata::Quality;
-using testdata::relative_change;
 
 constexpr Goal kGoals[] = {Goal::kSlimmer, Goal::kFatter};
 constexpr Gender kGenders[] = {Gender::kMale, Gender::kFemale};
@@ -59,9 +58,7 @@ TEST(ReshapePhotos, WidthsChangeAsAskedWithTheGendersProfile) {
   for (Goal goal : kGoals) {
     for (Gender gender : kGenders) {
       const Quality q = evaluate(*photo, {goal, gender, 1.f});
-      const double waist = relative_change(q.before.waist_px, q.after.waist_px);
-      const double hips = relative_change(q.before.hips_px, q.after.hips_px);
-      const double thigh = relative_change(q.before.thigh_px, q.after.thigh_px);
+      const auto [waist, hips, thigh] = width_changes(q.before, q.after);
       const double lo = goal == Goal::kSlimmer ? -0.20 : 0.10;
       const double hi = goal == Goal::kSlimmer ? -0.08 : 0.30;
       SCOPED_TRACE(label(photo->name, goal, gender));
@@ -85,8 +82,8 @@ TEST(ReshapePhotos, IntensityTwoIsAboutTwiceTheChange) {
   for (Goal goal : kGoals) {
     const Quality one = evaluate(*photo, {goal, Gender::kMale, 1.f});
     const Quality two = evaluate(*photo, {goal, Gender::kMale, 2.f});
-    const double ratio = relative_change(two.before.waist_px, two.after.waist_px) /
-                         relative_change(one.before.waist_px, one.after.waist_px);
+    const double ratio = width_changes(two.before, two.after).waist /
+                         width_changes(one.before, one.after).waist;
     // Not exactly 2: slimming stops at the free space next to the body, smoothing shaves peaks.
     EXPECT_GE(ratio, 1.5);
     EXPECT_LE(ratio, 2.3);

@@ -164,9 +164,8 @@ inline Acceptance accept(person::PoseEstimator& estimator, const cv::Mat& rgb,
   a.found_after = output_body.found;
   if (output_body.found) {
     a.after = measure_widths(output_body.body, output_body.mask);
-    a.waist = relative_change(a.before.waist_px, a.after.waist_px);
-    a.hips = relative_change(a.before.hips_px, a.after.hips_px);
-    a.thigh = relative_change(a.before.thigh_px, a.after.thigh_px);
+    const WidthChanges changes = width_changes(a.before, a.after);
+    a.waist = changes.waist, a.hips = changes.hips, a.thigh = changes.thigh;
     for (int i = 0; i < kLandmarkCount; ++i) {
       const cv::Point2f p = input.body.px[i];
       if (!seen_in_frame(input.body, i, rgb.size())) continue;

@@ -149,11 +149,6 @@ inline double median_of(std::vector<double> values) {
   return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
 
-inline double relative_change(std::optional<float> before, std::optional<float> after) {
-  if (!before || !after || *before <= 0) return std::numeric_limits<double>::quiet_NaN();
-  return (*after - *before) / *before;
-}
-
 inline Quality evaluate(const ReferencePhoto& photo, const ReshapeRequest& request,
                         cv::Mat* output = nullptr) {
   using Clock = std::chrono::steady_clock;

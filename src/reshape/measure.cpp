@@ -51,11 +51,32 @@ BodyWidths measure_widths(const BodyLandmarks& body, const cv::Mat& person_mask)
       if (const auto width = band_width(kMidThighT, kMidThighHalfBand)) {
         thigh_sum += *width;
         ++thigh_count;
+        const int side = segment.start == body.px[23] ? 0 : 1;  // 23: the left hip
+        widths.thighs_px[side] = width;
       }
     }
   }
   if (thigh_count > 0) widths.thigh_px = thigh_sum / static_cast<float>(thigh_count);
   return widths;
+}
+
+WidthChanges width_changes(const BodyWidths& before, const BodyWidths& after) {
+  auto change = [](std::optional<float> was, std::optional<float> is) {
+    if (!was || !is || *was <= 0) return static_cast<double>(NAN);
+    return static_cast<double>(*is - *was) / *was;
+  };
+  WidthChanges changes;
+  changes.waist = change(before.waist_px, after.waist_px);
+  changes.hips = change(before.hips_px, after.hips_px);
+  float was = 0, is = 0;
+  for (int side = 0; side < 2; ++side) {
+    if (before.thighs_px[side] && after.thighs_px[side]) {
+      was += *before.thighs_px[side];
+      is += *after.thighs_px[side];
+    }
+  }
+  if (was > 0) changes.thigh = change(was, is);
+  return changes;
 }
 
 }  // namespace bodyshape::reshape

@@ -91,7 +91,16 @@ cv::Mat warp_mask(const cv::Mat& mask, const WarpField& field);
 // counts as a bound); such a width is not measurable.
 struct BodyWidths {
   std::optional<float> waist_px, hips_px, thigh_px;
+  std::array<std::optional<float>, 2> thighs_px;  // each thigh (the person's left, right)
 };
 BodyWidths measure_widths(const BodyLandmarks& body, const cv::Mat& person_mask);
+
+// Relative change of each width from `before` to `after`; NaN where either is not measurable.
+// Mid-thigh: over the thighs measurable on both, so a thigh found on one mask only (a fattened
+// thigh running past its search cap) does not read as a change of the mean.
+struct WidthChanges {
+  double waist = NAN, hips = NAN, thigh = NAN;
+};
+WidthChanges width_changes(const BodyWidths& before, const BodyWidths& after);
 
 }  // namespace bodyshape::reshape
