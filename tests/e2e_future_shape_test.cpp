@@ -231,6 +231,14 @@ TEST_F(FutureShapeEndToEnd, CloseUpWithoutABodyIsKeypointInferenceErrorSayingWhy
   EXPECT_EQ(post(unchanged).first, 200);
 }
 
+// A full-body photo at an intensity too small to move a pixel is not "no body".
+TEST_F(FutureShapeEndToEnd, TinyIntensityOnABodyIsNotRefused) {
+  json request = good_request(base64_of_file(shared_path("testdata/images/man_yoga_warrior_beach.jpg")));
+  request["intensity"] = 1e-6;
+  auto [status, body] = post(request);
+  EXPECT_EQ(status, 200) << body.dump().substr(0, 200);
+}
+
 TEST_F(FutureShapeEndToEnd, UnusualButValidFormatsWork) {
   for (const char* name : {"person_businessman.bmp", "person_baseball_batter.gif"}) {
     auto [status, body] = post(good_request(base64_of_file(shared_path("testdata/bad/") + name)));

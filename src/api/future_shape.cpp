@@ -88,16 +88,22 @@ Result<cv::Mat> predict_future_shape(person::PoseEstimator& estimator, const cv:
     body.visibility[i] = largest.landmarks[i].visibility;
   }
   StageTimer reshape_timer(stages, Stage::kReshape);
-  Result<reshape::WarpField> field = reshape::plan_reshape(
-      body, largest.roi_mask.to_image(person::MaskFormat::kProbabilityU8), rgb.size(), request);
+  const cv::Mat mask = largest.roi_mask.to_image(person::MaskFormat::kProbabilityU8);
+  Result<reshape::WarpField> field = reshape::plan_reshape(body, mask, rgb.size(), request);
   if (!field) return field.error();
   // The person is found, but none of the body the reshape changes is in the picture (a face or
   // head-and-shoulders close-up: the face and the joints stay as they are). Sending the photo
-  // back unchanged as a "result" would show the user a before as their after.
+  // back unchanged as a "result" would show the user a before as their after. A tiny intensity
+  // may move nothing by itself; the default one tells whether there is a body to change.
   if (request.intensity > 0.f && field->identity()) {
-    return make_error(ErrorCode::kNoPerson,
-                      "no body to reshape is visible: the photo shows the head and shoulders only; "
-                      "send a photo that shows the torso");
+    reshape::ReshapeRequest at_default = request;
+    at_default.intensity = 1.f;
+    Result<reshape::WarpField> probe = reshape::plan_reshape(body, mask, rgb.size(), at_default);
+    if (probe && probe->identity()) {
+      return make_error(ErrorCode::kNoPerson,
+                        "no body to reshape is visible: the photo shows the head and shoulders "
+                        "only; send a photo that shows the torso");
+    }
   }
   return reshape::render_reshape(rgb, *field);
 }
