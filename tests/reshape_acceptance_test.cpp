@@ -242,10 +242,6 @@ TEST_F(ReshapeAcceptance, DISABLED_EveryPhotoAsTheIssueAsks) {
 TEST_F(ReshapeAcceptance, EngineMeetsTheIssueOnEveryPhotoButTheListed) {
   constexpr double kAcrossCpus = 0.003;
   const std::set<std::string> listed = {
-      // A thigh the fold repair takes back beside the skateboard-stance crotch.
-      "grayscale_man_skateboarding best female: thigh / waist under 1.3",
-      // Folded arms across the waist: the forearms blend their small gain into it.
-      "man_business_suit_standing worst female: waist outside the window",
       // Arms around the dog, in a side view: the waist's front is the arm, its back the hair.
       "woman_with_dog_field best male: waist outside the window",
       "woman_with_dog_field best male: waist / hips under 1.3",

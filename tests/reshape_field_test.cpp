@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
+#include "reshape/field_math.h"
 #include "reshape/gains.h"
 #include "reshape/reshape.h"
 
@@ -403,6 +404,29 @@ TEST(ReshapeField, WidthChangesCompareTheSameThighs) {
   EXPECT_NEAR(changes.waist, 0.20, 1e-6);
   EXPECT_TRUE(std::isnan(changes.hips));
   EXPECT_NEAR(changes.thigh, 14.0 / 80.0, 1e-6);  // not 94 / 87.5 - 1 = 7.4 %
+}
+
+// The fold repair smooths the field where it folds, and takes the change there back with it: it
+// must stop just past the bound, not overshoot. A 1-D compression (6 px either way over 8 px)
+// folds to 0.31 at its centre; the repair ends within 0.32-0.40 (measured 0.36; full smoothing
+// steps ended at 0.48, taking back what a body beside the fold needed, 30 % of the
+// skateboarder's slimmed thigh) and leaves the field away from the fold as it was.
+TEST(ReshapeField, FoldRepairStopsJustPastTheBound) {
+  const cv::Size grid(60, 20);
+  const cv::Size2f cell(4.f, 4.f);
+  cv::Mat dx(grid, CV_32F), dy(grid, CV_32F, cv::Scalar(0));
+  const cv::Mat keep(grid, CV_32F, cv::Scalar(1)), rigid(grid, CV_32F, cv::Scalar(0));
+  for (int j = 0; j < grid.height; ++j) {
+    for (int i = 0; i < grid.width; ++i) {
+      dx.at<float>(j, i) = -6.f * std::tanh((static_cast<float>(i) * cell.width - 120.f) / 8.f);
+    }
+  }
+  ASSERT_LT(min_jacobian(dx, dy, cell), 0.32f);
+  const float repaired = enforce_min_jacobian(dx, dy, keep, rigid, rigid, cell, 0.32f);
+  EXPECT_GE(repaired, 0.32f);
+  EXPECT_LE(repaired, 0.40f);
+  EXPECT_NEAR(dx.at<float>(10, 5), 6.f, 1e-3f);  // 100 px from the fold
+  EXPECT_NEAR(dx.at<float>(10, 55), -6.f, 1e-3f);
 }
 
 TEST(ReshapeField, AcceptsFloatMask) {

@@ -64,7 +64,12 @@ float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, const 
                            const cv::Mat& rigid_dy, cv::Size2f cell, float target) {
   if (dx.rows < 2 || dx.cols < 2) return 1.f;
   cv::Mat per_cell;
-  for (int attempt = 0; attempt < 12; ++attempt) {
+  // Each attempt blends in kRepairStep of the smoothing: a full step lifted the skateboarder's
+  // folding cells from 0.30 to 0.57 and took 30 % of the thigh's slimming beside them with it;
+  // small steps stop just past the target (0.41 there, 6.6 of 7.1 px kept).
+  constexpr float kRepairStep = 0.3f;
+  constexpr int kRepairSteps = 36;
+  for (int attempt = 0; attempt < kRepairSteps; ++attempt) {
     if (min_jacobian(dx, dy, cell, &per_cell) >= target) break;
     // Nodes around the cells that fold or nearly do, widened so the repair blends in.
     const cv::Mat weight = near_bad_cells(per_cell, target + 0.1f, dx.size(), 1.0);
@@ -75,7 +80,7 @@ float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, const 
     cv::GaussianBlur(dy, dy_smooth, cv::Size(7, 7), 1.5, 1.5, cv::BORDER_REPLICATE);
     // Only the change is scaled by `keep` (frozen: none); the field itself already carries the
     // freeze, and multiplying it by `keep` again on every attempt would steepen the freeze's edge.
-    const cv::Mat change_weight = weight.mul(keep);
+    const cv::Mat change_weight = kRepairStep * weight.mul(keep);
     dx += (dx_smooth - dx).mul(change_weight) + rigid_dx;
     dy += (dy_smooth - dy).mul(change_weight) + rigid_dy;
   }

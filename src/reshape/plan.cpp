@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -855,34 +856,16 @@ void calibrate_shifts(std::vector<PlannedSegment>& planned, const WarpField& fie
   }
 }
 
-// The widths as the field realises them: the median relative change over the
-// cross-sections of segment `p` within `half_band` of `t` (a side not seen does not move).
-std::optional<float> realised_change(const PlannedSegment& p, const WarpField& field, float t,
-                                     float half_band) {
-  std::vector<float> changes;
-  for (const Station& station : p.stations) {
-    if (std::abs(station.t - t) > half_band || !(station.seen[0] || station.seen[1])) continue;
-    const float width = station.extent[0] + station.extent[1];
-    if (width < 1.f) continue;
-    float moved = 0;
-    for (int side = 0; side < 2; ++side) {
-      if (station.seen[side]) moved += realised_shift(p.segment, station, side, field);
-    }
-    changes.push_back(moved / width);
-  }
-  if (changes.empty()) return std::nullopt;
-  std::nth_element(changes.begin(), changes.begin() + changes.size() / 2, changes.end());
-  return changes[changes.size() / 2];
-}
-
 // The gain table's entries are set for the bodies whose bone, arms and blending hold a region
 // back; where nothing does (a narrow pelvis, a hip no hand rests on), calibration realises them in
-// full and overshoots the window. A waist, hip line or mid-thigh (the mean of both) that
-// the field changes by more than kMostSlimming / kMostFattening x the intensity has its commands
-// scaled down around its station (the thighs' share of the hip line with it); true when any was,
-// and the field must be rasterised again.
+// full and overshoots the window. The input's mask warped by the field is measured as
+// the acceptance measures it (`measure_widths`; reading the field at the contour points read
+// soccer_three_players' hips 2 points short): a waist, hip line or mid-thigh changed by more than
+// kMostSlimming / kMostFattening x the intensity has its commands scaled down around its station
+// (the thighs' share of the hip line with it); true when any was, and the field must be
+// rasterised again.
 constexpr float kMostSlimming = 0.19f, kMostFattening = 0.29f;
-bool hold_within_the_window(std::vector<PlannedSegment>& planned, const WarpField& field,
+bool hold_within_the_window(std::vector<PlannedSegment>& planned, const WidthChanges& changes,
                             const ReshapeRequest& request) {
   bool held = false;
   const float most =
@@ -902,11 +885,11 @@ bool hold_within_the_window(std::vector<PlannedSegment>& planned, const WarpFiel
     if (p.segment.kind == SegmentKind::kThigh) thighs.push_back(&p);
   }
   if (torso) {
-    for (const auto& [t, half_band] :
-         {std::pair{kWaistT, kWaistHalfBand}, std::pair{kHipsT, kHipsHalfBand}}) {
-      const std::optional<float> change = realised_change(*torso, field, t, half_band);
-      if (!change || std::abs(*change) <= most) continue;
-      const float factor = most / std::abs(*change);
+    for (const auto& [t, half_band, change] :
+         {std::tuple{kWaistT, kWaistHalfBand, changes.waist},
+          std::tuple{kHipsT, kHipsHalfBand, changes.hips}}) {
+      if (std::isnan(change) || std::abs(change) <= most) continue;
+      const float factor = most / static_cast<float>(std::abs(change));
       scale_around(*torso, t, half_band, factor);
       held = true;
       if (t == kHipsT) {
@@ -914,18 +897,10 @@ bool hold_within_the_window(std::vector<PlannedSegment>& planned, const WarpFiel
       }
     }
   }
-  std::vector<float> thigh_changes;
+  if (std::isnan(changes.thigh) || std::abs(changes.thigh) <= most) return held;
   for (PlannedSegment* thigh : thighs) {
-    if (const auto change = realised_change(*thigh, field, kMidThighT, kMidThighHalfBand)) {
-      thigh_changes.push_back(*change);
-    }
-  }
-  if (thigh_changes.empty()) return held;
-  float mean = 0;
-  for (float change : thigh_changes) mean += change / static_cast<float>(thigh_changes.size());
-  if (std::abs(mean) <= most) return held;
-  for (PlannedSegment* thigh : thighs) {
-    scale_around(*thigh, kMidThighT, kMidThighHalfBand, most / std::abs(mean));
+    scale_around(*thigh, kMidThighT, kMidThighHalfBand,
+                 most / static_cast<float>(std::abs(changes.thigh)));
   }
   return true;
 }
@@ -983,7 +958,10 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
     if (last) break;
     calibrate_shifts(planned, field);
   }
-  if (hold_within_the_window(planned, field, request)) {
+  field.roi = moved_region(field.dx, field.dy, field.cell_px, image_size);  // warp only that
+  const WidthChanges changes =
+      width_changes(measure_widths(body, mask_u8), measure_widths(body, warp_mask(mask_u8, field)));
+  if (hold_within_the_window(planned, changes, request)) {
     grids = rasterize(planned, model, request.goal, grids.hand_motion, image_size, grid,
                       field.cell_px, true);
   }
