@@ -76,9 +76,10 @@ BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size) {
   model.scale_px = scale;
 
   auto add = [&](SegmentKind kind, cv::Point2f start, cv::Point2f end, float t_first, float t_last,
-                 float cap) {
+                 float cap, int side = -1) {
     if (distance(start, end) < 2.f) return;
     Segment segment{kind, start, end, t_first, t_last, cap * scale, {}, {}, false};
+    segment.side = side;
     model.segments.push_back(segment);
   };
 
@@ -96,21 +97,23 @@ BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size) {
   for (int side = 0; side < 2; ++side) {
     if (visible(kShoulder[side]) && visible(kElbow[side])) {
       add(SegmentKind::kUpperArm, body.px[kShoulder[side]], body.px[kElbow[side]], 0.15f, 1.f,
-          kUpperArmCap);
+          kUpperArmCap, side);
     }
     if (visible(kElbow[side]) && visible(kWrist[side])) {
       add(SegmentKind::kForearm, body.px[kElbow[side]], body.px[kWrist[side]], 0.f, 0.95f,
-          kForearmCap);
+          kForearmCap, side);
     }
     if (visible(kKnee[side]) && visible(kAnkle[side])) {
-      add(SegmentKind::kCalf, body.px[kKnee[side]], body.px[kAnkle[side]], 0.f, 0.95f, kCalfCap);
+      add(SegmentKind::kCalf, body.px[kKnee[side]], body.px[kAnkle[side]], 0.f, 0.95f, kCalfCap,
+          side);
     }
   }
   const bool thigh_visible[2] = {visible(kHip[0]) && visible(kKnee[0]),
                                  visible(kHip[1]) && visible(kKnee[1])};
   for (int side = 0; side < 2; ++side) {
     if (!thigh_visible[side]) continue;
-    add(SegmentKind::kThigh, body.px[kHip[side]], body.px[kKnee[side]], 0.05f, 1.f, kThighCap);
+    add(SegmentKind::kThigh, body.px[kHip[side]], body.px[kKnee[side]], 0.05f, 1.f, kThighCap,
+        side);
     if (thigh_visible[1 - side] && !model.segments.empty() &&
         model.segments.back().kind == SegmentKind::kThigh) {
       Segment& thigh = model.segments.back();

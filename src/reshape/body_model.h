@@ -40,6 +40,8 @@ struct Segment {
   // Torso: half the hip-joint and shoulder-joint distances across the axis. Cross-sections keep
   // this core (the skeleton) in place and move only the tissue outside it.
   float hip_core_px = 0, shoulder_core_px = 0;
+  // Limbs: whose they are, 0 = the person's left (odd landmarks), 1 = right; -1 torso and neck.
+  int side = -1;
 
   cv::Point2f at(float t) const { return start + t * (end - start); }
   cv::Point2f direction() const;  // unit, start -> end

@@ -15,8 +15,6 @@ BodyWidths measure_widths(const BodyLandmarks& body, const cv::Mat& person_mask)
   const cv::Mat mask_u8 = mask_to_u8(person_mask);
   const BodyModel model = build_body_model(body, mask_u8.size());
   const bool hips_visible = body.visibility[23] >= kMinVisibility && body.visibility[24] >= kMinVisibility;
-  float thigh_sum = 0;
-  int thigh_count = 0;
   for (const Segment& segment : model.segments) {
     auto width_at = [&](float t) -> std::optional<float> {
       const CrossSection section = measure_cross_section(segment, t, mask_u8);
@@ -48,13 +46,13 @@ BodyWidths measure_widths(const BodyLandmarks& body, const cv::Mat& person_mask)
       widths.hips_px = band_width(kHipsT, kHipsHalfBand);
     }
     if (segment.kind == SegmentKind::kThigh) {
-      if (const auto width = band_width(kMidThighT, kMidThighHalfBand)) {
-        thigh_sum += *width;
-        ++thigh_count;
-        const int side = segment.start == body.px[23] ? 0 : 1;  // 23: the left hip
-        widths.thighs_px[side] = width;
-      }
+      widths.thighs_px[segment.side] = band_width(kMidThighT, kMidThighHalfBand);
     }
+  }
+  float thigh_sum = 0;
+  int thigh_count = 0;
+  for (const std::optional<float>& thigh : widths.thighs_px) {
+    if (thigh) thigh_sum += *thigh, ++thigh_count;
   }
   if (thigh_count > 0) widths.thigh_px = thigh_sum / static_cast<float>(thigh_count);
   return widths;

@@ -90,8 +90,9 @@ cv::Mat warp_mask(const cv::Mat& mask, const WarpField& field);
 // not bounded by the body's contour on both sides (touching legs: the split half-way between them
 // counts as a bound); such a width is not measurable.
 struct BodyWidths {
-  std::optional<float> waist_px, hips_px, thigh_px;
+  std::optional<float> waist_px, hips_px;
   std::array<std::optional<float>, 2> thighs_px;  // each thigh (the person's left, right)
+  std::optional<float> thigh_px;                  // their mean (the ones measurable)
 };
 BodyWidths measure_widths(const BodyLandmarks& body, const cv::Mat& person_mask);
 
