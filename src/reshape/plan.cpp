@@ -510,6 +510,17 @@ void pin_joints(const BodyModel& model, cv::Size2f cell_px, cv::Mat& dx, cv::Mat
   }
 }
 
+// At each grid node, how far (px) it lies outside the person mask (0 inside), to a cell: a node
+// whose cell holds any of the body counts as body (a thin arm stays body), and the distance is
+// taken on the grid (a full-resolution distance transform costs ~8 ms at 1080p).
+cv::Mat distance_off_body(const cv::Mat& mask_u8, cv::Size grid, cv::Size2f cell_px) {
+  cv::Mat body_share;
+  cv::resize(mask_u8 >= 128, body_share, grid, 0, 0, cv::INTER_AREA);
+  cv::Mat distance;
+  cv::distanceTransform(body_share == 0, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+  return distance * std::min(cell_px.width, cell_px.height);
+}
+
 // The grids of one rasterised plan: the field after smoothing, freezing and (on the last round)
 // the fold repair, whose minimum Jacobian it reports.
 struct FieldGrids {
@@ -523,8 +534,8 @@ struct FieldGrids {
 // where the body folds over itself (boosting those spots would only fold them more).
 // `hand_motion` (the previous round's FieldGrids::hand_motion, or empty): where each hand went.
 FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel& model, Goal goal,
-                     const std::vector<cv::Point2f>& hand_motion, cv::Size image_size,
-                     cv::Size grid, cv::Size2f cell_px, bool repair_folds) {
+                     const std::vector<cv::Point2f>& hand_motion, const cv::Mat& off_body_px,
+                     cv::Size image_size, cv::Size grid, cv::Size2f cell_px, bool repair_folds) {
   cv::Mat dx(grid, CV_32F, cv::Scalar(0)), dy(grid, CV_32F, cv::Scalar(0));
 
   // Axis data once per segment; `reach_px`: beyond it the segment's own field is zero.
@@ -557,8 +568,8 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
                     half_width});
   }
   // A segment's own backward offset at p: the cross-section's scaling and push band, faded out
-  // beyond the segment's ends.
-  auto own_offset = [&](size_t k, float t, float s) -> cv::Point2f {
+  // beyond the segment's ends. `off_body` (px): how far p lies outside the person mask.
+  auto own_offset = [&](size_t k, float t, float s, float off_body) -> cv::Point2f {
     const Axis& axis = axes[k];
     const Segment& segment = planned[k].segment;
     // Past its ends a segment's change fades over 0.6 x its half-width, except where torso and
@@ -573,7 +584,17 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
     const float fade =
         1.f - smoothstep01(outside_px / ((hip_side ? 1.5f : 0.6f) * axis.half_width_px + 1.f));
     if (fade <= 0.f) return {0, 0};
-    return (source_offset(s, station_at(planned[k], t)) - s) * fade * axis.normal;
+    const float offset = (source_offset(s, station_at(planned[k], t)) - s) * fade;
+    // Past its ends the end's cross-section stands in for the body, but the outline may narrow
+    // there (a sloping shoulder above the chest's first cross-section, a close-up turned on its
+    // side): background beyond the mask then takes the change only within a push band of the
+    // mask, as it does beside a contour, so background farther out stays exact. Where torso
+    // and thigh meet, the other segment's own cross-sections already measure the outline.
+    const float past_end =
+        hip_side ? 0.f : smoothstep01(outside_px / (0.1f * axis.half_width_px + 1.f));
+    const float within =
+        std::max(0.f, 1.f - off_body / (kBandPerShift * std::abs(offset) + 1.f));
+    return offset * (1.f - past_end * (1.f - within)) * axis.normal;
   };
   // An arm lying against or across the torso (hands on hips, folded arms) moves with the torso
   // under it: the torso's offset at the arm's axis (`carried`), carried rigidly across the arm and
@@ -596,7 +617,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
       const cv::Point2f on_axis = axis.start + carry_t[n] * axis.length * axis.direction;
       const float body_t = (on_axis - body.start).dot(body.direction) / body.length;
       const float body_s = (on_axis - body.start).dot(body.normal);
-      raw[n] = own_offset(static_cast<size_t>(torso), body_t, body_s);
+      raw[n] = own_offset(static_cast<size_t>(torso), body_t, body_s, 0.f);  // the arm is body
     }
     carried[k] = smooth_along(raw, carry_t, kCarrySigma);
     // A forearm ends at its hand, which moves rigidly (with the hip it hangs against, say): where
@@ -687,7 +708,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
           if (weight < 1e-4f) continue;
           weight_sum += weight;
           const float s = (p - axes[k].start).dot(axes[k].normal);
-          sum += weight * (own_offset(k, t, s) + carry(k, t, s));
+          sum += weight * (own_offset(k, t, s, off_body_px.at<float>(j, i)) + carry(k, t, s));
         }
         if (weight_sum > 0) {
           dx.at<float>(j, i) = sum.x / weight_sum;
@@ -944,14 +965,15 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
                       std::max(2, static_cast<int>(std::ceil(image_size.height / cell))));
   field.cell_px = {static_cast<float>(image_size.width) / static_cast<float>(grid.width),
                    static_cast<float>(image_size.height) / static_cast<float>(grid.height)};
+  const cv::Mat off_body_px = distance_off_body(mask_u8, grid, field.cell_px);
   // Two corrections bring the realised shifts within a few % of the targets; each costs one
   // rasterisation (a few ms at 1080p).
   constexpr int kCalibrations = 2;
   FieldGrids grids;
   for (int round = 0;; ++round) {
     const bool last = round == kCalibrations;
-    grids = rasterize(planned, model, request.goal, grids.hand_motion, image_size, grid,
-                      field.cell_px, last);
+    grids = rasterize(planned, model, request.goal, grids.hand_motion, off_body_px, image_size,
+                      grid, field.cell_px, last);
     field.dx = grids.dx;
     field.dy = grids.dy;
     field.roi = cv::Rect(cv::Point(0, 0), image_size);
@@ -962,8 +984,8 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   const WidthChanges changes =
       width_changes(measure_widths(body, mask_u8), measure_widths(body, warp_mask(mask_u8, field)));
   if (hold_within_the_window(planned, changes, request)) {
-    grids = rasterize(planned, model, request.goal, grids.hand_motion, image_size, grid,
-                      field.cell_px, true);
+    grids = rasterize(planned, model, request.goal, grids.hand_motion, off_body_px, image_size,
+                      grid, field.cell_px, true);
   }
   field.min_jacobian = grids.min_jacobian;
   field.dx = grids.dx;
