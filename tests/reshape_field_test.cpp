@@ -12,6 +12,7 @@
 #include "reshape/field_math.h"
 #include "reshape/gains.h"
 #include "reshape/reshape.h"
+#include "reshape_testdata.h"
 
 namespace bodyshape::reshape {
 namespace {
@@ -486,12 +487,17 @@ TEST(ReshapeField, BackgroundAboveSlopingShouldersStaysPut) {
   BodyLandmarks body;
   body.visibility.fill(1.f);
   for (int i = 0; i <= 10; ++i) {
-    body.px[i] = {300.f + static_cast<float>(i % 5 - 2) * 12.f, 190.f + static_cast<float>(i / 5) * 25.f};
+    body.px[i] = {300.f + static_cast<float>(i % 5 - 2) * 12.f,
+                  190.f + static_cast<float>(i / 5) * 25.f};
   }
   body.px[11] = {470, 440}, body.px[12] = {130, 460};  // shoulders on the slope
-  for (int i = 13; i <= 32; ++i) body.visibility[i] = 0.05f;
   body.px[23] = {360, 1150}, body.px[24] = {240, 1150};  // hips guessed below the frame
-  for (int i = 13; i <= 22; ++i) body.px[i] = i % 2 ? body.px[11] + cv::Point2f(20, 250) : body.px[12] + cv::Point2f(-20, 250);
+  // Everything below the shoulders is out of sight: arms guessed hanging below them (odd
+  // landmarks are the person's left, image right), legs below the hips.
+  for (int i = 13; i <= 32; ++i) body.visibility[i] = 0.05f;
+  for (int i = 13; i <= 22; ++i) {
+    body.px[i] = i % 2 ? body.px[11] + cv::Point2f(20, 250) : body.px[12] + cv::Point2f(-20, 250);
+  }
   for (int i = 25; i <= 32; ++i) body.px[i] = i % 2 ? body.px[23] : body.px[24];
   cv::Mat mask(size, CV_8U, cv::Scalar(0));
   cv::circle(mask, {300, 200}, 75, cv::Scalar(255), cv::FILLED);
@@ -501,9 +507,7 @@ TEST(ReshapeField, BackgroundAboveSlopingShouldersStaysPut) {
   cv::GaussianBlur(mask, mask, cv::Size(5, 5), 1.5);
   cv::Mat rgb(size, CV_8UC3);
   cv::randu(rgb, cv::Scalar::all(0), cv::Scalar::all(255));
-  cv::Mat not_body = mask < 128, distance;
-  cv::distanceTransform(not_body, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
-  const cv::Mat far = distance > 0.03 * std::hypot(size.width, size.height);
+  const cv::Mat far = testdata::far_background(mask, 0.03);
   for (Goal goal : {Goal::kSlimmer, Goal::kFatter}) {
     auto field = plan_reshape(body, mask, size, {goal, Gender::kMale, 1.f});
     ASSERT_TRUE(field.ok()) << field.error().message;
