@@ -28,7 +28,9 @@ struct Synthetic {
 // kKneesTogether: the thighs meet from the crotch down (no inner contour to move).
 // kHandOnWaist: the left arm (image right) folds across the body, its hand lying on the waist
 // with the fingers pointing at the other side's outline (folded arms).
-enum class Pose { kArmsOut, kHandAtHip, kKneesTogether, kHandOnWaist };
+// kForearmOutOfFrame: the left arm (image right) hangs to an elbow at the torso's edge and its
+// forearm reaches out of the frame just above the waist (a side view hugging something).
+enum class Pose { kArmsOut, kHandAtHip, kKneesTogether, kHandOnWaist, kForearmOutOfFrame };
 Synthetic synthetic_person(cv::Size size = {400, 600}, Pose pose = Pose::kArmsOut) {
   Synthetic s;
   const float k = static_cast<float>(size.width) / 400.f;
@@ -54,6 +56,10 @@ Synthetic synthetic_person(cv::Size size = {400, 600}, Pose pose = Pose::kArmsOu
     b.px[13] = P(255, 235), b.px[15] = P(215, 245);  // elbow, wrist
     b.px[17] = P(193, 252), b.px[19] = P(189, 243), b.px[21] = P(200, 238);  // pinky, index, thumb
   }
+  if (pose == Pose::kForearmOutOfFrame) {
+    b.px[13] = P(262, 228), b.px[15] = P(385, 224);  // elbow, wrist
+    for (int i : {17, 19, 21}) b.px[i] = P(395, 224);
+  }
   if (pose == Pose::kHandAtHip) {
     b.px[14] = P(128, 228), b.px[16] = P(133, 300);  // elbow, wrist
     b.px[18] = P(130, 322), b.px[20] = P(138, 322), b.px[22] = P(141, 312);  // pinky, index, thumb
@@ -65,6 +71,9 @@ Synthetic synthetic_person(cv::Size size = {400, 600}, Pose pose = Pose::kArmsOu
   cv::circle(s.mask, P(200, 90), static_cast<int>(32 * k), cv::Scalar(255), cv::FILLED);
   cv::ellipse(s.mask, P(200, 225), cv::Size2f(55 * k, 95 * k), 0, 0, 360, cv::Scalar(255), cv::FILLED);
   limb(11, 13, 13), limb(13, 15, 10), limb(12, 14, 13), limb(14, 16, 10);
+  if (pose == Pose::kForearmOutOfFrame) {
+    cv::line(s.mask, b.px[15], P(410, 224), cv::Scalar(255), static_cast<int>(20 * k));
+  }
   limb(23, 25, 24), limb(25, 27, 15), limb(24, 26, 24), limb(26, 28, 15);
   if (pose == Pose::kHandAtHip) {
     cv::ellipse(s.mask, P(138, 330), cv::Size2f(10 * k, 20 * k), 0, 0, 360, cv::Scalar(255), cv::FILLED);
@@ -309,6 +318,32 @@ TEST(ReshapeField, HandLyingOnTheWaistDoesNotHoldItBack) {
     EXPECT_LT(cv::norm(field->forward(p) - p - wrist_moves), 0.3) << "landmark " << knuckle;
   }
   EXPECT_GT(field->min_jacobian, 0.3);
+}
+
+// A forearm reaching out of the frame from the torso's edge hides that side's contour just above
+// the waist (the search runs along the arm to the image border). The contour seen below it still
+// slims about as far as with the arm held out: the hidden stations ask for nothing, and averaging
+// that into the seen ones' shift along the axis held the waist back. Measured (male / female):
+// -17.8 / -10.7 % against -19.0 / -11.5 % with the arm out; -16.2 / -9.7 % when averaged in.
+TEST(ReshapeField, ContourHiddenByAnArmDoesNotHoldTheWaistBack) {
+  for (Gender gender : {Gender::kMale, Gender::kFemale}) {
+    double change[2] = {};
+    for (Pose pose : {Pose::kArmsOut, Pose::kForearmOutOfFrame}) {
+      const Synthetic s = synthetic_person({400, 600}, pose);
+      const BodyWidths before = measure_widths(s.body, s.mask);
+      ASSERT_TRUE(before.waist_px);
+      auto field = plan_reshape(s.body, s.mask, s.mask.size(), {Goal::kSlimmer, gender, 1.f});
+      ASSERT_TRUE(field.ok());
+      EXPECT_GT(field->min_jacobian, 0.3);
+      const BodyWidths after = measure_widths(s.body, warp_mask(s.mask, *field));
+      ASSERT_TRUE(after.waist_px);
+      change[pose == Pose::kArmsOut ? 0 : 1] =
+          (*after.waist_px - *before.waist_px) / *before.waist_px;
+    }
+    std::printf("%s: waist %+.1f %% with the forearm out of the frame, %+.1f %% arms out\n",
+                gender == Gender::kMale ? "male" : "female", 100 * change[1], 100 * change[0]);
+    EXPECT_LE(change[1], 0.9 * change[0]) << (gender == Gender::kMale ? "male" : "female");
+  }
 }
 
 // Legs that merge inside shorts and part at the hem: inside the shorts only the outer contours
