@@ -465,6 +465,33 @@ TEST(ReshapeField, FoldRepairStopsJustPastTheBound) {
   EXPECT_NEAR(dx.at<float>(10, 55), -6.f, 1e-3f);
 }
 
+// A fold the smoothing may not touch (here a rigid patch pushed 12 px into still neighbours,
+// as a hand's rigid motion against the frozen face) needs the field scaled down. Scaled as a
+// whole it would keep a fifth of the change everywhere; scaled around the fold only, the change
+// 150 px away is kept as it was.
+TEST(ReshapeField, FoldRepairScalesDownOnlyAroundAFoldItCannotSmooth) {
+  const cv::Size grid(80, 40);
+  const cv::Size2f cell(4.f, 4.f);
+  cv::Mat dx(grid, CV_32F), dy(grid, CV_32F, cv::Scalar(0));
+  cv::Mat keep(grid, CV_32F, cv::Scalar(1)), rigid_dx(grid, CV_32F, cv::Scalar(0));
+  for (int j = 0; j < grid.height; ++j) {
+    for (int i = 0; i < grid.width; ++i) {
+      const float x = static_cast<float>(i - 60) / 8.f;
+      dx.at<float>(j, i) = 5.f * std::exp(-x * x);  // the body's change, far from the fold
+    }
+  }
+  const cv::Rect patch(8, 16, 4, 8);
+  dx(patch).setTo(12.f);
+  keep(patch).setTo(0.f);
+  rigid_dx(patch).setTo(12.f);
+  const cv::Mat rigid_dy(grid, CV_32F, cv::Scalar(0));
+  ASSERT_LT(min_jacobian(dx, dy, cell), 0.f);
+  const float repaired = enforce_min_jacobian(dx, dy, keep, rigid_dx, rigid_dy, cell, 0.32f);
+  EXPECT_GE(repaired, 0.32f);
+  EXPECT_NEAR(dx.at<float>(20, 60), 5.f, 0.05f);
+  EXPECT_LT(dx.at<float>(20, 11), 6.f);  // the patch's edge gave way
+}
+
 TEST(ReshapeField, AcceptsFloatMask) {
   const Synthetic s = synthetic_person();
   cv::Mat mask_f;

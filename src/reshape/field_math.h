@@ -22,8 +22,8 @@ float sample_grid(const cv::Mat& grid, cv::Point2f p, cv::Size2f cell);
 float min_jacobian(const cv::Mat& dx, const cv::Mat& dy, cv::Size2f cell, cv::Mat* per_cell = nullptr);
 
 // Where det < target: smooth the field locally (then reapply the freeze: d * keep + rigid, where
-// rigid is the hands' translation), and as a last resort scale the whole field down. Returns the
-// final minimum determinant.
+// rigid is the hands' translation), and as a last resort scale the field down: as a whole when
+// that keeps most of it, else around the folds only. Returns the final minimum determinant.
 float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, const cv::Mat& rigid_dx,
                            const cv::Mat& rigid_dy, cv::Size2f cell, float target);
 
