@@ -675,8 +675,8 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
         const cv::Point2f wrist = planned[f].segment.end;
         if (depth_in_body(planned, wrist) >= 0.f) break;
         const bool riding_hand = std::any_of(
-            model.frozen.begin(), model.frozen.end(), [&](const Freeze& hand) {
-              return hand.rides_along && cv::norm(hand.center - wrist) <= hand.radius_px;
+            model.frozen.begin(), model.frozen.end(), [&](const Freeze& frozen) {
+              return frozen.rides_along && cv::norm(frozen.center - wrist) <= frozen.radius_px;
             });
         if (!riding_hand || hand_motion.empty()) break;
         // The hand leads (taken in with the hip): where the shoulder moves more (a hand raised to
@@ -686,7 +686,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
         const cv::Point2f upper_arm = planned[k].segment.end - planned[k].segment.start;
         const float turn = arm.cross(hand - shoulder) / std::max(1.f, arm.dot(arm));
         // A hand near the shoulder (a forearm folded up) would swing the elbow far: it moves no
-        // more than the hand.
+        // farther than the hand does from the shoulder.
         const float most = static_cast<float>(cv::norm(hand - shoulder));
         const float swing = std::abs(turn) * static_cast<float>(cv::norm(upper_arm));
         elbow = shoulder + turn * std::min(1.f, most / std::max(swing, 1e-3f)) *
