@@ -51,17 +51,34 @@ namespace {
 // waist, the ratio fell from 1.29 to 1.04.
 constexpr float kLeastUniformShare = 0.75f;
 
+// The grid nodes (CV_8U, 255) at the cells whose minimum determinant is below `threshold`,
+// dilated by `widen` nodes.
+cv::Mat bad_nodes(const cv::Mat& per_cell, float threshold, cv::Size grid, int widen) {
+  cv::Mat nodes(grid, CV_8U, cv::Scalar(0));
+  nodes(cv::Rect(0, 0, per_cell.cols, per_cell.rows)).setTo(255, per_cell < threshold);
+  cv::dilate(nodes, nodes, cv::Mat(), cv::Point(-1, -1), widen);
+  return nodes;
+}
+
 // 0..1 per grid node: 1 around the cells whose minimum determinant is below `threshold`
 // (dilated by 3 nodes), blurred with `sigma` nodes so a repair weighted by it blends in.
 cv::Mat near_bad_cells(const cv::Mat& per_cell, float threshold, cv::Size grid, double sigma) {
-  const cv::Mat bad = per_cell < threshold;
-  cv::Mat node_bad(grid, CV_8U, cv::Scalar(0));
-  bad.copyTo(node_bad(cv::Rect(0, 0, bad.cols, bad.rows)));
-  cv::dilate(node_bad, node_bad, cv::Mat(), cv::Point(-1, -1), 3);
+  const cv::Mat node_bad = bad_nodes(per_cell, threshold, grid, 3);
   cv::Mat weight;
   node_bad.convertTo(weight, CV_32F, 1.0 / 255.0);
   cv::GaussianBlur(weight, weight, cv::Size(0, 0), sigma, sigma, cv::BORDER_REPLICATE);
   return weight;
+}
+
+// The largest s in [0, 1] (to 2^-steps) for which `fold_free(s)` holds, given that it holds at 0.
+template <typename Check>
+float largest_passing(Check fold_free, int steps) {
+  float lo = 0.f, hi = 1.f;
+  for (int step = 0; step < steps; ++step) {
+    const float mid = 0.5f * (lo + hi);
+    if (fold_free(mid)) lo = mid; else hi = mid;
+  }
+  return lo;
 }
 
 }  // namespace
@@ -112,44 +129,33 @@ float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, const 
   // Still folding (a hand's rigid motion against a frozen face, two hands moving apart: neither
   // may the smoothing above touch). The largest uniform scale that is fold-free keeps the gender
   // profile's ratios, so it is taken when it costs little.
-  auto uniform = [&](float s) { return min_jacobian(dx * s, dy * s, cell); };
-  float lo = 0.f, hi = 1.f;
-  for (int step = 0; step < 12; ++step) {
-    const float mid = 0.5f * (lo + hi);
-    if (uniform(mid) >= target) lo = mid; else hi = mid;
-  }
-  if (lo < kLeastUniformShare) {
+  const float uniform = largest_passing(
+      [&](float s) { return min_jacobian(dx * s, dy * s, cell) >= target; }, 12);
+  if (uniform < kLeastUniformShare) {
     // It would take much of the change everywhere for a fold at one spot (70-77 % of a turned
     // three_people_office's, 37-47 % of a turned business suit's fattening): scale the field,
     // hands included, down around the folds only, by a factor that is s on them and returns to 1
     // with a Gaussian of the distance from them (the narrowest falloff that can be fold-free;
     // the largest such s).
-    cv::Mat bad_nodes(dx.size(), CV_8U, cv::Scalar(0));
-    bad_nodes(cv::Rect(0, 0, per_cell.cols, per_cell.rows)).setTo(255, per_cell < target + 0.05f);
-    cv::dilate(bad_nodes, bad_nodes, cv::Mat(), cv::Point(-1, -1), 1);
     cv::Mat from_bad;
-    cv::distanceTransform(~bad_nodes, from_bad, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+    cv::distanceTransform(~bad_nodes(per_cell, target + 0.05f, dx.size(), 1), from_bad,
+                          cv::DIST_L2, cv::DIST_MASK_PRECISE);
     for (const float sigma : {4.f, 8.f, 16.f}) {  // nodes
       cv::Mat around;  // 1 on the folds, falling to 0 away from them
       cv::exp(from_bad.mul(from_bad) * (-0.5f / (sigma * sigma)), around);
-      auto local = [&](float s, cv::Mat& sx, cv::Mat& sy) {
+      auto fold_free = [&](float s) {
         const cv::Mat factor = 1.f - (1.f - s) * around;
-        sx = dx.mul(factor);
-        sy = dy.mul(factor);
-        return min_jacobian(sx, sy, cell);
+        return min_jacobian(dx.mul(factor), dy.mul(factor), cell) >= target;
       };
-      cv::Mat sx, sy;
-      if (local(0.f, sx, sy) < target) continue;
-      float s_lo = 0.f, s_hi = 1.f;
-      for (int step = 0; step < 10; ++step) {
-        const float mid = 0.5f * (s_lo + s_hi);
-        if (local(mid, sx, sy) >= target) s_lo = mid; else s_hi = mid;
-      }
-      return local(s_lo, dx, dy);
+      if (!fold_free(0.f)) continue;
+      const cv::Mat factor = 1.f - (1.f - largest_passing(fold_free, 10)) * around;
+      dx = dx.mul(factor);
+      dy = dy.mul(factor);
+      return min_jacobian(dx, dy, cell);
     }
   }
-  dx *= lo;
-  dy *= lo;
+  dx *= uniform;
+  dy *= uniform;
   return min_jacobian(dx, dy, cell);
 }
 

@@ -620,6 +620,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   std::vector<float> carry_t(kCarrySamples);
   for (int n = 0; n < kCarrySamples; ++n) carry_t[n] = static_cast<float>(n) / (kCarrySamples - 1);
   std::vector<std::vector<cv::Point2f>> carried(planned.size());
+  std::vector<bool> turned_to_hand(planned.size(), false);  // forearms the ramp below turned
   for (size_t k = 0; k < planned.size() && torso >= 0; ++k) {
     if (!carried_by_torso(planned[k].segment.kind)) continue;
     const Axis& axis = axes[k];
@@ -644,6 +645,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
       if (cv::norm(hand_motion[j]) <= cv::norm(carried[k].back())) break;
       const cv::Point2f miss = hand_motion[j] - carried[k].back();
       for (int n = 0; n < kCarrySamples; ++n) carried[k][n] += carry_t[n] * miss;
+      turned_to_hand[k] = true;
       break;
     }
   }
@@ -671,14 +673,8 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
         // hand across (the move along the arm, which would bend the elbow, is left to the
         // forearm's turn). Folded arms, the wrist on the body, stay as the torso carries them:
         // turned, they held the business suit's waist back (-12.5 -> -11.3 %, slimmer male).
-        // Only for a hand that is seen and moves with the body.
-        const cv::Point2f wrist = planned[f].segment.end;
-        if (depth_in_body(planned, wrist) >= 0.f) break;
-        const bool riding_hand = std::any_of(
-            model.frozen.begin(), model.frozen.end(), [&](const Freeze& frozen) {
-              return frozen.rides_along && cv::norm(frozen.center - wrist) <= frozen.radius_px;
-            });
-        if (!riding_hand || hand_motion.empty()) break;
+        // Only where the forearm was turned to a seen hand that moves with the body.
+        if (!turned_to_hand[f] || depth_in_body(planned, planned[f].segment.end) >= 0.f) break;
         // The hand leads (taken in with the hip): where the shoulder moves more (a hand raised to
         // the chest while the shoulders slim), turning the arm would swing the elbow out instead.
         if (cv::norm(hand) <= cv::norm(shoulder)) break;
