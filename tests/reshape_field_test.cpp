@@ -458,6 +458,41 @@ TEST(ReshapeField, FatteningLeavesNoRimWhereTheBodyMovedAway) {
 
 // A thigh measurable on one mask only (a fattened thigh past its search cap) must not read as a
 // change of the mean: mid-thigh compares the thighs measurable on both.
+
+// What a hand holds is not in the person mask (a racket, a phone). Fattening pushes the hand at
+// the hip out; the object must go with it in one piece, not stay behind under the composite's
+// original background and tear where it leaves the hand.
+TEST(ReshapeField, ObjectHeldInAHandThatMovesDoesNotTear) {
+  Synthetic s = synthetic_person({400, 600}, Pose::kHandAtHip);
+  s.rgb.setTo(cv::Scalar::all(200));
+  s.rgb.setTo(cv::Scalar::all(120), s.mask > 128);
+  const cv::Point2f grip(138, 342), end(100, 440);  // from inside the hand down and out
+  cv::line(s.rgb, grip, end, cv::Scalar::all(20), 5);
+  auto field = plan_reshape(s.body, s.mask, s.mask.size(), {Goal::kFatter, Gender::kFemale, 1.f});
+  ASSERT_TRUE(field.ok()) << field.error().message;
+  const cv::Point2f hand_move = field->forward(s.body.px[16]) - s.body.px[16];
+  ASSERT_GT(cv::norm(hand_move), 3.0) << "the hand does not move: nothing to test";
+  const cv::Mat out = render_reshape(s.rgb, *field);
+  // The stick's centre row by row, from just past the hand's outline to its end: it may bend,
+  // but never jump.
+  std::optional<float> previous;
+  float largest_jump = 0;
+  for (int y = 346; y <= 430; ++y) {
+    float sum = 0;
+    int count = 0;
+    for (int x = 40; x < 180; ++x) {
+      if (out.at<cv::Vec3b>(y, x)[0] < 60) sum += static_cast<float>(x), ++count;
+    }
+    ASSERT_GT(count, 0) << "no stick in row " << y;
+    const float centre = sum / static_cast<float>(count);
+    if (previous) largest_jump = std::max(largest_jump, std::abs(centre - *previous));
+    previous = centre;
+  }
+  // The stick slopes 0.4 px per row. Measured: 1 px; 5.5 px where the original background was
+  // laid over all but the mask (the hand moves 12 px).
+  EXPECT_LT(largest_jump, 2.f) << "hand moved " << hand_move;
+}
+
 TEST(ReshapeField, WidthChangesCompareTheSameThighs) {
   BodyWidths before, after;
   before.waist_px = 100.f, after.waist_px = 120.f;

@@ -539,6 +539,7 @@ struct FieldGrids {
   cv::Mat dx, dy;
   float min_jacobian = 1.f;
   std::vector<cv::Point2f> hand_motion;  // each freeze's rigid offset (zero for face and feet)
+  cv::Mat hand_carry_px;  // how far the hands' rigid translation moves each node (px)
 };
 
 // `repair_folds`: run the fold repair (enforce_min_jacobian) on the result; calibration rounds
@@ -846,6 +847,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   }
   FieldGrids out;
   out.hand_motion = translation;
+  cv::magnitude(rigid_dx, rigid_dy, out.hand_carry_px);
   out.dx = dx.mul(keep_map) + rigid_dx;
   out.dy = dy.mul(keep_map) + rigid_dy;
   pin_joints(model, cell_px, out.dx, out.dy, keep_map);
@@ -1028,7 +1030,10 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   field.dy = grids.dy;
   field.roi = moved_region(field.dx, field.dy, field.cell_px, image_size);
   field.composite_over_background = request.goal == Goal::kFatter;
-  if (field.composite_over_background) field.person_alpha = mask_u8;
+  if (field.composite_over_background) {
+    field.person_alpha = mask_u8;
+    field.hand_carry_px = grids.hand_carry_px;
+  }
   return field;
 }
 

@@ -59,15 +59,25 @@ cv::Mat render_reshape(const cv::Mat& rgb, const WarpField& field) {
   const cv::Point old_origin = roi.tl() - grown.tl();
   cv::Mat warped_alpha;
   cv::remap(field.person_alpha, warped_alpha, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  // Around a hand the field moves, the warped image shows through (see WarpField::hand_carry_px)
+  // wherever the carry moves pixels by a pixel or more; below that the two agree, so there is
+  // no ghost where they blend.
+  cv::Mat carried(roi.size(), CV_32F, cv::Scalar(0));
+  if (!field.hand_carry_px.empty()) {
+    cv::Mat full;
+    cv::resize(field.hand_carry_px, full, field.image_size, 0, 0, cv::INTER_LINEAR);
+    cv::min(full(roi), 1.0, carried);
+  }
   cv::parallel_for_(cv::Range(0, roi.height), [&](const cv::Range& rows) {
     for (int y = rows.start; y < rows.end; ++y) {
       const uint8_t* new_alpha = warped_alpha.ptr<uint8_t>(y);
       const uint8_t* old_alpha = old_body.ptr<uint8_t>(old_origin.y + y) + old_origin.x;
+      const float* carry = carried.ptr<float>(y);
       const cv::Vec3b* person = warped.ptr<cv::Vec3b>(y);
       cv::Vec3b* pixel = out.ptr<cv::Vec3b>(roi.y + y) + roi.x;
       for (int x = 0; x < roi.width; ++x) {
-        const float background =
-            (1.f - layer_weight(new_alpha[x])) * (1.f - layer_weight(old_alpha[x]));
+        const float background = (1.f - layer_weight(new_alpha[x])) *
+                                 (1.f - layer_weight(old_alpha[x])) * (1.f - carry[x]);
         if (background >= 1.f) continue;
         for (int c = 0; c < 3; ++c) {
           const float value = background * pixel[x][c] + (1.f - background) * person[x][c];

@@ -64,6 +64,10 @@ struct WarpField {
   // (CV_8U, image size) is kept to build the layer's alpha.
   bool composite_over_background = false;
   cv::Mat person_alpha;
+  // Fattening: how far the hands' rigid translation moves each node (CV_32F, grid size; empty =
+  // none). What a hand holds is not in the mask (a racket, a phone): where the hand moves it, the
+  // warped image is shown instead of the original background, so the object goes with the hand.
+  cv::Mat hand_carry_px;
   float min_jacobian = 1.f;  // of p -> p + d(p), checked on the grid
 
   bool identity() const { return dx.empty() || roi.empty(); }
