@@ -459,6 +459,32 @@ TEST(ReshapeField, FatteningLeavesNoRimWhereTheBodyMovedAway) {
 // A thigh measurable on one mask only (a fattened thigh past its search cap) must not read as a
 // change of the mean: mid-thigh compares the thighs measurable on both.
 
+// Rendering remaps only the tiles of the moved region whose grid nodes move; the rest is copied.
+// The result must be that of remapping the whole region, to the bit, for a change as small as
+// a few nodes and one that straddles tiles.
+TEST(ReshapeField, RenderingOnlyWhatMovesIsRenderingEverything) {
+  const cv::Size size(301, 203);
+  cv::Mat rgb(size, CV_8UC3), mask(size, CV_8U);
+  cv::randu(rgb, cv::Scalar::all(0), cv::Scalar::all(255));
+  cv::randu(mask, cv::Scalar(0), cv::Scalar(255));
+  WarpField field;
+  field.image_size = size;
+  field.cell_px = {301.f / 60.f, 203.f / 40.f};
+  field.dx = cv::Mat(40, 60, CV_32F, cv::Scalar(0));
+  field.dy = cv::Mat(40, 60, CV_32F, cv::Scalar(0));
+  field.dx.at<float>(13, 12) = 2.5f;  // one node, on a tile's edge
+  field.dy.at<float>(25, 47) = -1.5f;
+  field.dx(cv::Rect(30, 2, 3, 2)).setTo(0.7f);
+  field.roi = cv::Rect(cv::Point(0, 0), size);
+  cv::Mat map_x, map_y, whole_rgb, whole_mask;
+  build_maps(field, field.roi, map_x, map_y);
+  cv::remap(rgb, whole_rgb, map_x, map_y, cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+  cv::remap(mask, whole_mask, map_x, map_y, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  EXPECT_EQ(cv::norm(render_reshape(rgb, field), whole_rgb, cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(warp_mask(mask, field), whole_mask, cv::NORM_INF), 0.0);
+  EXPECT_GT(cv::norm(whole_rgb, rgb, cv::NORM_INF), 0.0);  // something moved
+}
+
 // What a hand holds is not in the person mask (a racket, a phone). Fattening pushes the hand at
 // the hip out; the object must go with it in one piece, not stay behind under the composite's
 // original background and tear where it leaves the hand.

@@ -816,35 +816,37 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   }
   const float border_px = 3.f * std::max(cell_px.width, cell_px.height);
   cv::Mat keep_map(grid, CV_32F), rigid_dx(grid, CV_32F), rigid_dy(grid, CV_32F);
-  for (int j = 0; j < grid.height; ++j) {
-    for (int i = 0; i < grid.width; ++i) {
-      const cv::Point2f p = grid_to_pixel(i, j, cell_px);
-      // The face and feet never move, even inside a hand's fade (a hand raised to the chin):
-      // what they cover takes no part of the hands' translation.
-      float keep = 1.f, riding_sum = 0.f, still = 0.f;
-      cv::Point2f rigid_sum(0, 0);
-      for (size_t k = 0; k < model.frozen.size(); ++k) {
-        const Freeze& frozen = model.frozen[k];
-        const float beyond = static_cast<float>(cv::norm(p - frozen.center)) - frozen.radius_px;
-        float covered = 1.f - smoothstep01(beyond / std::max(1.f, fade[k]));
-        keep = std::min(keep, 1.f - covered);
-        if (frozen.rides_along) {
-          riding_sum += covered;
-          rigid_sum += covered * translation[k];
-        } else {
-          still = std::max(still, covered);
+  cv::parallel_for_(cv::Range(0, grid.height), [&](const cv::Range& rows) {
+    for (int j = rows.start; j < rows.end; ++j) {
+      for (int i = 0; i < grid.width; ++i) {
+        const cv::Point2f p = grid_to_pixel(i, j, cell_px);
+        // The face and feet never move, even inside a hand's fade (a hand raised to the chin):
+        // what they cover takes no part of the hands' translation.
+        float keep = 1.f, riding_sum = 0.f, still = 0.f;
+        cv::Point2f rigid_sum(0, 0);
+        for (size_t k = 0; k < model.frozen.size(); ++k) {
+          const Freeze& frozen = model.frozen[k];
+          const float beyond = static_cast<float>(cv::norm(p - frozen.center)) - frozen.radius_px;
+          float covered = 1.f - smoothstep01(beyond / std::max(1.f, fade[k]));
+          keep = std::min(keep, 1.f - covered);
+          if (frozen.rides_along) {
+            riding_sum += covered;
+            rigid_sum += covered * translation[k];
+          } else {
+            still = std::max(still, covered);
+          }
         }
+        const cv::Point2f rigid =
+            riding_sum > 0 ? (1.f - still) * rigid_sum / riding_sum : cv::Point2f(0, 0);
+        const float to_border = std::min({p.x, p.y, static_cast<float>(image_size.width - 1) - p.x,
+                                          static_cast<float>(image_size.height - 1) - p.y});
+        const float border = smoothstep01(to_border / border_px);
+        keep_map.at<float>(j, i) = keep * border;
+        rigid_dx.at<float>(j, i) = (1.f - keep) * border * rigid.x;
+        rigid_dy.at<float>(j, i) = (1.f - keep) * border * rigid.y;
       }
-      const cv::Point2f rigid =
-          riding_sum > 0 ? (1.f - still) * rigid_sum / riding_sum : cv::Point2f(0, 0);
-      const float to_border = std::min({p.x, p.y, static_cast<float>(image_size.width - 1) - p.x,
-                                        static_cast<float>(image_size.height - 1) - p.y});
-      const float border = smoothstep01(to_border / border_px);
-      keep_map.at<float>(j, i) = keep * border;
-      rigid_dx.at<float>(j, i) = (1.f - keep) * border * rigid.x;
-      rigid_dy.at<float>(j, i) = (1.f - keep) * border * rigid.y;
     }
-  }
+  });
   FieldGrids out;
   out.hand_motion = translation;
   cv::magnitude(rigid_dx, rigid_dy, out.hand_carry_px);
