@@ -159,22 +159,18 @@ float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, const 
   return min_jacobian(dx, dy, cell);
 }
 
-cv::Rect moved_region(const cv::Mat& dx, const cv::Mat& dy, cv::Size2f cell, cv::Size image_size) {
-  int i_min = dx.cols, i_max = -1, j_min = dx.rows, j_max = -1;
-  for (int j = 0; j < dx.rows; ++j) {
-    for (int i = 0; i < dx.cols; ++i) {
-      if (std::abs(dx.at<float>(j, i)) + std::abs(dy.at<float>(j, i)) > 0.01f) {
-        i_min = std::min(i_min, i), i_max = std::max(i_max, i);
-        j_min = std::min(j_min, j), j_max = std::max(j_max, j);
-      }
-    }
-  }
-  if (i_max < 0) return {};
-  const cv::Point2f lo = grid_to_pixel(i_min - 1, j_min - 1, cell);
-  const cv::Point2f hi = grid_to_pixel(i_max + 1, j_max + 1, cell);
+cv::Rect region_of_nodes(const cv::Mat& nodes, cv::Size2f cell, cv::Size image_size) {
+  const cv::Rect marked = cv::boundingRect(nodes);
+  if (marked.empty()) return {};
+  const cv::Point2f lo = grid_to_pixel(marked.x - 1, marked.y - 1, cell);
+  const cv::Point2f hi = grid_to_pixel(marked.br().x, marked.br().y, cell);
   const cv::Rect region(cv::Point(static_cast<int>(std::floor(lo.x)), static_cast<int>(std::floor(lo.y))),
                         cv::Point(static_cast<int>(std::ceil(hi.x)) + 1, static_cast<int>(std::ceil(hi.y)) + 1));
   return region & cv::Rect(cv::Point(0, 0), image_size);
+}
+
+cv::Rect moved_region(const cv::Mat& dx, const cv::Mat& dy, cv::Size2f cell, cv::Size image_size) {
+  return region_of_nodes(cv::abs(dx) + cv::abs(dy) > kStillPx, cell, image_size);
 }
 
 void build_maps(const WarpField& field, cv::Rect roi, cv::Mat& map_x, cv::Mat& map_y) {

@@ -27,7 +27,14 @@ float min_jacobian(const cv::Mat& dx, const cv::Mat& dy, cv::Size2f cell, cv::Ma
 float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, const cv::Mat& rigid_dx,
                            const cv::Mat& rigid_dy, cv::Size2f cell, float target);
 
-// Full-resolution bounding box of the pixels the field moves.
+// A node that moves less than this (px, |dx| + |dy|) counts as still: nothing is rendered for it.
+inline constexpr float kStillPx = 0.01f;
+
+// Full-resolution bounding box of the pixels that grid nodes marked in `nodes` (CV_8U, non-zero)
+// reach through bilinear upsampling; empty when none is marked.
+cv::Rect region_of_nodes(const cv::Mat& nodes, cv::Size2f cell, cv::Size image_size);
+
+// Full-resolution bounding box of the pixels the field moves (nodes moving kStillPx or more).
 cv::Rect moved_region(const cv::Mat& dx, const cv::Mat& dy, cv::Size2f cell, cv::Size image_size);
 
 // Absolute source coordinates (CV_32F) for every output pixel of `roi`, for cv::remap.

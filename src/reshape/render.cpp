@@ -20,9 +20,9 @@ float layer_weight(uint8_t alpha) {
 
 // The field applied to `src` over field.roi, written into `into` (field.roi's size, holding
 // src(field.roi)). The moved region's bounding box holds much that stays (the frozen face, the
-// space between arms and legs): tiles whose grid nodes all move less than moved_region's 0.01 px
-// keep what they hold, the rest are remapped (cv::remap's bicubic or bilinear at an integer
-// position is the pixel itself, so the result is that of remapping the whole box).
+// space between arms and legs): tiles whose grid nodes are all still (kStillPx) keep what they
+// hold, the rest are remapped (cv::remap's bicubic or bilinear at an integer position is the
+// pixel itself, so the result is that of remapping the whole box).
 void remap_moved(const cv::Mat& src, const WarpField& field, int interpolation, cv::Mat into) {
   constexpr int kTile = 64;
   const cv::Rect roi = field.roi;
@@ -44,7 +44,8 @@ void remap_moved(const cv::Mat& src, const WarpField& field, int interpolation, 
       bool moves = false;
       for (int j = rows.start; j <= rows.end && !moves; ++j) {
         for (int i = columns.start; i <= columns.end && !moves; ++i) {
-          moves = std::abs(field.dx.at<float>(j, i)) + std::abs(field.dy.at<float>(j, i)) > 0.01f;
+          moves = std::abs(field.dx.at<float>(j, i)) + std::abs(field.dy.at<float>(j, i)) >
+                  kStillPx;
         }
       }
       if (moves) moving.push_back(tile);
@@ -104,15 +105,12 @@ cv::Mat render_reshape(const cv::Mat& rgb, const WarpField& field) {
   remap_moved(field.person_alpha, field, cv::INTER_LINEAR, warped_alpha);
   // Around a hand the field moves, the warped image shows through (see WarpField::hand_carry_px)
   // wherever the carry moves pixels by a pixel or more; below that the two agree, so there is
-  // no ghost where they blend.
-  // Sampled only over the nodes the carry reaches (the hands' discs): the whole moved region
-  // cost ~6 ms at 1080p.
+  // no ghost where they blend. Sampled only over the pixels the carrying nodes reach (a
+  // full-size upsampling cost ~6 ms at 1080p).
   cv::Mat carried(roi.size(), CV_32F, cv::Scalar(0));
   if (!field.hand_carry_px.empty()) {
     const cv::Mat& carry = field.hand_carry_px;
-    const cv::Rect reach =
-        moved_region(carry, cv::Mat::zeros(carry.size(), CV_32F), field.cell_px, field.image_size) &
-        roi;
+    const cv::Rect reach = region_of_nodes(carry > kStillPx, field.cell_px, field.image_size) & roi;
     for (int y = reach.y; y < reach.y + reach.height; ++y) {
       float* row = carried.ptr<float>(y - roi.y);
       for (int x = reach.x; x < reach.x + reach.width; ++x) {
