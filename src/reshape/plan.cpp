@@ -133,6 +133,12 @@ float ownership(SegmentKind kind, float t) {
   }
 }
 
+// Whether `next` goes on from the end of `kind` along a limb (upper arm -> forearm, thigh -> calf).
+bool continues_limb(SegmentKind kind, SegmentKind next) {
+  return (kind == SegmentKind::kUpperArm && next == SegmentKind::kForearm) ||
+         (kind == SegmentKind::kThigh && next == SegmentKind::kCalf);
+}
+
 bool carried_by_torso(SegmentKind kind) {
   return kind == SegmentKind::kUpperArm || kind == SegmentKind::kForearm;
 }
@@ -555,6 +561,8 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   struct Axis {
     cv::Point2f start, direction, normal;
     float length, reach_px, half_width_px;
+    // The limb goes on past this end (elbow, knee): the next segment starts where this one ends.
+    bool continues_before = false, continues_after = false;
   };
   std::vector<Axis> axes;
   int torso = -1;
@@ -579,6 +587,21 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
     axes.push_back({p.segment.start, p.segment.direction(), p.segment.normal(),
                     std::max(1e-3f, p.segment.length()), reach + 0.6f * half_width + 2.f,
                     half_width});
+  }
+  // Only at a joint that lies on the body: a guessed elbow off the mask (its arm leaving the
+  // frame) measures whatever it finds past it.
+  const float on_body_px = std::max(cell_px.width, cell_px.height);
+  for (size_t k = 0; k < planned.size(); ++k) {
+    for (size_t n = 0; n < planned.size(); ++n) {
+      const cv::Point2f joint = planned[k].segment.end;
+      if (!continues_limb(planned[k].segment.kind, planned[n].segment.kind) ||
+          cv::norm(joint - planned[n].segment.start) > 0.5f ||
+          sample_grid(off_body_px, joint, cell_px) > on_body_px) {
+        continue;
+      }
+      axes[k].continues_after = true;
+      axes[n].continues_before = true;
+    }
   }
   // A segment's own backward offset at p: the cross-section's scaling and push band, faded out
   // beyond the segment's ends. `off_body` (px): how far p lies outside the person mask.
@@ -608,6 +631,18 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
     const float within =
         std::max(0.f, 1.f - off_body / (kBandPerShift * std::abs(offset) + 1.f));
     return offset * (1.f - past_end * (1.f - within)) * axis.normal;
+  };
+  // Past an elbow or knee the next segment goes on with the limb, and this one's change has faded
+  // (own_offset, carry): it hands its blend weight over at the same rate, or it would hold the
+  // joint's outline back (a bump at a slimmed arm's elbow, the upper arm and forearm both
+  // pulling towards zero there).
+  auto handover = [&](size_t k, float t) {
+    const Axis& axis = axes[k];
+    const Segment& segment = planned[k].segment;
+    const float past_px = std::max({0.f, axis.continues_before ? segment.t_first - t : 0.f,
+                                    axis.continues_after ? t - segment.t_last : 0.f}) *
+                          axis.length;
+    return 1.f - smoothstep01(past_px / (0.6f * axis.half_width_px + 1.f));
   };
   // An arm lying against or across the torso (hands on hips, folded arms) moves with the torso
   // under it: the torso's offset at the arm's axis (`carried`), carried rigidly across the arm and
@@ -741,7 +776,8 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
           const float softmin = kBlendSharpness * (distances[k] - nearest);
           if (softmin > 9.f) continue;
           const float t = along[k];
-          const float weight = std::exp(-softmin) * ownership(planned[k].segment.kind, t);
+          const float weight = std::exp(-softmin) * ownership(planned[k].segment.kind, t) *
+                               handover(k, t);
           if (weight < 1e-4f) continue;
           weight_sum += weight;
           const float s = (p - axes[k].start).dot(axes[k].normal);
