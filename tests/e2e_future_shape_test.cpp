@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -229,6 +230,26 @@ TEST_F(FutureShapeEndToEnd, CloseUpWithoutABodyIsKeypointInferenceErrorSayingWhy
   json unchanged = good_request(photo);
   unchanged["intensity"] = 0;  // asked for no change: the photo as it is
   EXPECT_EQ(post(unchanged).first, 200);
+}
+
+// A chest-up portrait (the studio photo cut off a fifth of the way from the shoulders to the
+// hips) is a close-up too: what shows of the body is the shoulders and the arms beside them, whose
+// change would have to taper to the frame's edge. The same photo cut off at the waist changes.
+TEST_F(FutureShapeEndToEnd, ChestUpPortraitIsRefusedAndAWaistUpPhotoChanges) {
+  const std::vector<uint8_t> bytes =
+      read_bytes(shared_path("testdata/images/woman_standing_front_studio.jpg"));
+  Result<cv::Mat> rgb = image::decode_image(bytes);
+  ASSERT_TRUE(rgb.ok());
+  auto cut_at = [&](int rows) {
+    return image::base64_encode(image::encode_image((*rgb)(cv::Rect(0, 0, rgb->cols, rows)).clone(),
+                                                    image::ImageFormat::kPng));
+  };
+  auto [chest_status, chest] = post(good_request(cut_at(384)));  // shoulders at y 336-347
+  EXPECT_EQ(chest_status, 400) << chest.dump().substr(0, 200);
+  EXPECT_EQ(chest["message"], "keypoint inference error");
+  EXPECT_NE(chest.value("detail", "").find("no body to reshape"), std::string::npos);
+  auto [waist_status, waist] = post(good_request(cut_at(560)));  // hips at y 579-584
+  EXPECT_EQ(waist_status, 200) << waist.dump().substr(0, 200);
 }
 
 // A full-body photo at an intensity too small to move a pixel is not "no body".

@@ -2,6 +2,7 @@
 // zero at the border and on face/hands/feet, intensity 0 bit-identical, bad input rejected.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
@@ -709,6 +710,61 @@ TEST(ReshapeField, BackgroundAboveSlopingShouldersStaysPut) {
     }
     EXPECT_LT(worst_px, 1.0) << (goal == Goal::kSlimmer ? "slimmer" : "fatter");
   }
+}
+
+// A chest-up portrait: the frame ends above mid-chest (the synthetic figure cropped 30 px below
+// its shoulders, a fifth of the way to the hips), so what shows of the body is the shoulders'
+// bone and the arms. There is no body to change: the field is the identity (the service then
+// answers "no body to reshape is visible"), where the chest, squeezed towards the frame's edge,
+// showed a kink at the shoulders (13 px of slimming tapering to nothing at the border). Cropped
+// at the waist instead, the same figure changes.
+TEST(ReshapeField, ChestUpPortraitIsLeftAsItIs) {
+  Synthetic s = synthetic_person();
+  for (int i = 13; i <= 32; ++i) s.body.visibility[i] = 0.05f;  // arms and legs out of sight
+  for (int bottom : {180, 270}) {
+    const cv::Rect top(0, 0, 400, bottom);
+    const cv::Mat mask = s.mask(top).clone();
+    for (Goal goal : {Goal::kSlimmer, Goal::kFatter}) {
+      auto field = plan_reshape(s.body, mask, mask.size(), {goal, Gender::kFemale, 1.f});
+      ASSERT_TRUE(field.ok()) << field.error().message;
+      EXPECT_EQ(field->identity(), bottom == 180) << "cropped at y = " << bottom;
+    }
+  }
+}
+
+// A body the frame cuts off at one side: the mask ends 3 px short of the image's edge (the
+// segmentation's soft edge meeting the border), which is no outline. That side stays where it
+// is; the other side, whose outline lies in the picture, slims. Taken for an outline, the frame's
+// edge moved in by 9.1 px at 20 px from the border (the field held still only over the border's
+// last few pixels), and alternating with rows where the mask reaches the border, rippled.
+TEST(ReshapeField, FrameEdgeIsNoOutline) {
+  const cv::Size size(400, 500);
+  BodyLandmarks body;
+  body.visibility.fill(1.f);
+  for (int i = 0; i <= 10; ++i) {
+    body.px[i] = {150.f + static_cast<float>(i % 5 - 2) * 8.f, 55.f + static_cast<float>(i / 5) * 15.f};
+  }
+  body.px[11] = {255, 120}, body.px[12] = {45, 120};   // shoulders
+  body.px[23] = {215, 560}, body.px[24] = {95, 560};   // hips guessed below the frame
+  for (int i = 13; i <= 32; ++i) body.visibility[i] = 0.05f;
+  for (int i = 13; i <= 22; ++i) body.px[i] = i % 2 ? cv::Point2f(300, 300) : cv::Point2f(0, 300);
+  for (int i = 25; i <= 32; ++i) body.px[i] = i % 2 ? body.px[23] : body.px[24];
+  cv::Mat mask(size, CV_8U, cv::Scalar(0));
+  cv::circle(mask, {150, 60}, 40, cv::Scalar(255), cv::FILLED);
+  cv::rectangle(mask, cv::Point(3, 100), cv::Point(270, 499), cv::Scalar(255), cv::FILLED);
+  cv::GaussianBlur(mask, mask, cv::Size(5, 5), 1.5);
+  auto field = plan_reshape(body, mask, size, {Goal::kSlimmer, Gender::kMale, 1.f});
+  ASSERT_TRUE(field.ok()) << field.error().message;
+  ASSERT_FALSE(field->identity());
+  double at_frame = 0, at_outline = 0;
+  for (float y = 260; y <= 440; y += 10) {
+    at_frame = std::max(at_frame, cv::norm(field->displacement_at({20.f, y})));
+    at_outline = std::max(at_outline, -static_cast<double>(field->forward({270.f, y}).x - 270.f));
+  }
+  std::printf("moves in %.1f px at the frame's edge, %.1f px at the outline\n", at_frame, at_outline);
+  EXPECT_LT(at_frame, 0.5) << "the frame's edge is taken for an outline";
+  EXPECT_GT(at_outline, 3.0) << "the outline in the picture slims";
+  EXPECT_GT(field->min_jacobian, 0.3f);
 }
 
 TEST(ReshapeField, TinyAndOddImagesDoNotCrash) {

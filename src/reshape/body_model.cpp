@@ -37,6 +37,12 @@ bool inside(const cv::Mat& mask, cv::Point2f p) {
 constexpr uint8_t kOnBody = 128;  // probability 0.5
 constexpr uint8_t kOffBody = 13;  // 0.05: past the soft edge
 
+// A body the frame cuts off (a chest-up portrait's sides) ends in the mask a few pixels short of
+// the image's edge, where the segmentation's soft edge meets the border: no outline, and no room
+// to move one. A contour this close to the edge (fraction of the image's long side; the field is
+// held still over about as wide a band at the border) is the frame's.
+constexpr float kFrameMargin = 0.015f;
+
 }  // namespace
 
 cv::Point2f Segment::direction() const {
@@ -207,6 +213,8 @@ CrossSection measure_cross_section(const Segment& segment, float t, const cv::Ma
   if (!inside(mask_u8, origin) || mask_at(mask_u8, origin) < kOnBody) return section;
   const cv::Point2f normal = segment.normal();
   const float gap_search = kGapSearch / kTorsoCap * segment.cap_px;
+  const float frame_margin =
+      std::max(3.f, kFrameMargin * static_cast<float>(std::max(mask_u8.cols, mask_u8.rows)));
 
   for (int side = 0; side < 2; ++side) {
     const cv::Point2f step = side == 0 ? -normal : normal;
@@ -237,6 +245,7 @@ CrossSection measure_cross_section(const Segment& segment, float t, const cv::Ma
       }
       previous_value = value;
     }
+    if (contour && !inside(mask_u8, origin + (extent + frame_margin) * step)) contour = false;
     section.extent[side] = extent;
     section.contour[side] = contour;
     section.at_partner[side] = !contour && partner_cap && extent >= cap - 1.f;

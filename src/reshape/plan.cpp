@@ -43,6 +43,9 @@ constexpr float kMinJacobian = 0.32f;
 // may buy it (see rasterize); past that the fold repair smooths what is left.
 constexpr float kFreezeEdgeSlope = 0.6f;
 constexpr float kMaxFade = 0.4f;
+// The torso's position (0 shoulder line, 1 hip line) the frame must show for it to change: about
+// mid-chest, below the armpits.
+constexpr float kLeastTorsoInFrame = 0.3f;
 
 float smoothstep01(float x) {
   x = std::clamp(x, 0.f, 1.f);
@@ -1002,6 +1005,22 @@ bool hold_within_the_window(std::vector<PlannedSegment>& planned, const WidthCha
   return true;
 }
 
+// Whether the frame shows the torso below mid-chest (a contour at one of its cross-sections from
+// kLeastTorsoInFrame down). A head-and-shoulders portrait shows no body to change: its outline
+// there is the shoulders' bone and the arms hanging beside them, and the change would taper to
+// the frame's edge within a few pixels (the field is held still at the border), squeezing the
+// shoulders into a kink; the neck's change alone is not a body shape.
+bool torso_in_frame(const Segment& torso, const cv::Mat& mask_u8) {
+  constexpr int kSamples = 16;
+  for (int i = 0; i <= kSamples; ++i) {
+    const float t = kLeastTorsoInFrame + (torso.t_last - kLeastTorsoInFrame) *
+                                             static_cast<float>(i) / static_cast<float>(kSamples);
+    const CrossSection section = measure_cross_section(torso, t, mask_u8);
+    if (section.valid && (section.contour[0] || section.contour[1])) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_mask,
@@ -1023,6 +1042,13 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
 
   const cv::Mat mask_u8 = mask_to_u8(person_mask);
   BodyModel model = build_body_model(body, image_size);
+  const auto torso = std::find_if(model.segments.begin(), model.segments.end(),
+                                  [](const Segment& s) { return s.kind == SegmentKind::kTorso; });
+  if (torso != model.segments.end() && !torso_in_frame(*torso, mask_u8)) {
+    std::erase_if(model.segments, [](const Segment& s) {
+      return s.kind == SegmentKind::kTorso || s.kind == SegmentKind::kNeck;
+    });
+  }
   std::vector<PlannedSegment> planned;
   auto plan_segments = [&] {
     planned.clear();
@@ -1062,6 +1088,18 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   if (hold_within_the_window(planned, changes, request)) {
     grids = rasterize(planned, model, request.goal, grids.hand_motion, off_body_px, image_size,
                       grid, field.cell_px, true);
+  }
+  // A field that moves no pixel by half a pixel changes nothing anyone can see: where the frame
+  // cuts off the body's outline (a chest-up portrait), only the neck's few tenths of a pixel are
+  // left. It is the identity, so the caller can tell that there was no body to change.
+  cv::Mat moves;
+  cv::magnitude(grids.dx, grids.dy, moves);
+  double most_px = 0;
+  cv::minMaxLoc(moves, nullptr, &most_px);
+  if (most_px < kVisiblePx) {
+    WarpField identity;
+    identity.image_size = image_size;
+    return identity;
   }
   field.min_jacobian = grids.min_jacobian;
   field.dx = grids.dx;

@@ -261,7 +261,7 @@ constexpr const char* kDocument = R"json({
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Failure"}, "examples": {
           "wrong_image": {"summary": "Not a decodable image (bad base64, a video, truncated, too many pixels)", "value": {"state": false, "message": "wrong image", "detail": "not a decodable image"}},
           "keypoint_inference_error": {"summary": "The image decodes but no person is found", "value": {"state": false, "message": "keypoint inference error", "detail": "no person's body was found in the image"}},
-          "no_body_visible": {"summary": "A person is found but none of the body is in the photo (a face close-up); nothing would change", "value": {"state": false, "message": "keypoint inference error", "detail": "no body to reshape is visible: the photo shows the head and shoulders only; send a photo that shows the torso"}},
+          "no_body_visible": {"summary": "A person is found but none of the body is in the photo (a face, head-and-shoulders or chest-up close-up); nothing would change", "value": {"state": false, "message": "keypoint inference error", "detail": "no body to reshape is visible: the photo shows the head and shoulders only; send a photo that shows the torso"}},
           "invalid_json": {"value": {"state": false, "message": "request body is not valid JSON (The JSON document has an improper structure: missing or superfluous commas, braces, missing keys, etc.)"}},
           "not_an_object": {"value": {"state": false, "message": "request body must be a JSON object"}},
           "missing_field": {"value": {"state": false, "message": "field 'base64Image' is required"}},
