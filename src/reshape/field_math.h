@@ -29,6 +29,8 @@ float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, const 
 
 // A node that moves less than this (px, |dx| + |dy|) counts as still: nothing is rendered for it.
 inline constexpr float kStillPx = 0.01f;
+// The field returns to zero over this many grid cells at the image's edge.
+inline constexpr float kBorderCells = 3.f;
 // The least move that shows: a field moving no node this far is the identity.
 inline constexpr float kVisiblePx = 0.5f;
 

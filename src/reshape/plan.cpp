@@ -205,6 +205,55 @@ void see_past_hands(const Segment& segment, const std::vector<Freeze>& frozen,
   }
 }
 
+// How far from `origin` (inside `frame`) a ray along the unit vector `direction` leaves it.
+float distance_to_edge(const cv::Rect2f& frame, cv::Point2f origin, cv::Point2f direction) {
+  float far = INFINITY;
+  if (direction.x > 1e-6f) far = std::min(far, (frame.br().x - origin.x) / direction.x);
+  if (direction.x < -1e-6f) far = std::min(far, (frame.x - origin.x) / direction.x);
+  if (direction.y > 1e-6f) far = std::min(far, (frame.br().y - origin.y) / direction.y);
+  if (direction.y < -1e-6f) far = std::min(far, (frame.y - origin.y) / direction.y);
+  return std::max(0.f, far);
+}
+
+// Slimming's push band ends 0.5 x the shift beyond the old contour. Where the image's edge lies
+// closer, the field is held still over the border's last cells with much of the band's move left,
+// and folds there (a waist-up portrait whose arm reaches the frame's corner: 10 px of move held
+// to nothing over 6 px, det -0.58). A side slims no more than leaves kBandAtTheBorder x the
+// border's width of move where the border begins; that cap is spread along the axis (it may grow
+// by kCapSlope px per px), or the one narrow spot would be a notch.
+void hold_the_band_off_the_frame(PlannedSegment& planned, const std::vector<bool>& valid,
+                                 cv::Size image_size) {
+  constexpr float kBandAtTheBorder = 0.45f, kCapSlope = 0.5f;
+  const Segment& segment = planned.segment;
+  std::vector<Station>& stations = planned.stations;
+  const float longer = static_cast<float>(std::max(image_size.width, image_size.height));
+  const float border_px = kBorderCells * std::max(2.f, longer / kGridNodes);
+  const cv::Rect2f frame(0.f, 0.f, static_cast<float>(image_size.width - 1),
+                         static_cast<float>(image_size.height - 1));
+  std::vector<std::array<float, 2>> cap(stations.size(), {INFINITY, INFINITY});
+  for (size_t i = 0; i < stations.size(); ++i) {
+    if (!valid[i]) continue;  // off the image or the body: the border hold alone
+    for (int side = 0; side < 2; ++side) {
+      const cv::Point2f outward = side == 1 ? segment.normal() : -segment.normal();
+      const float room = distance_to_edge(frame, segment.at(stations[i].t), outward) - border_px -
+                         stations[i].extent[side] - stations[i].edge_margin[side];
+      cap[i][side] = std::max(0.f, 2.f * room + 3.f * kBandAtTheBorder * border_px);
+    }
+  }
+  for (size_t i = 0; i < stations.size(); ++i) {
+    for (int side = 0; side < 2; ++side) {
+      float most = INFINITY;
+      for (size_t j = 0; j < stations.size(); ++j) {
+        const float apart = std::abs(stations[i].t - stations[j].t) * segment.length();
+        most = std::min(most, cap[j][side] + kCapSlope * apart);
+      }
+      if (!std::isfinite(most)) continue;
+      stations[i].shift[side] = std::max(stations[i].shift[side], -most);
+      stations[i].max_shift[side] = std::min(stations[i].max_shift[side], most);
+    }
+  }
+}
+
 PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
                             const ReshapeRequest& request, const std::vector<Freeze>& frozen) {
   PlannedSegment planned;
@@ -378,6 +427,7 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
   }
   margins = smooth_along(margins, ts, kShiftSigma);
   for (int i = 0; i < count; ++i) stations[i].edge_margin = {margins[i][0], margins[i][1]};
+  if (request.goal == Goal::kSlimmer) hold_the_band_off_the_frame(planned, valid, mask_u8.size());
   return planned;
 }
 
@@ -853,7 +903,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
     fade[k] = std::clamp(1.5f * most / kFreezeEdgeSlope, frozen.fade_px,
                          std::max(frozen.fade_px, kMaxFade * model.scale_px));
   }
-  const float border_px = 3.f * std::max(cell_px.width, cell_px.height);
+  const float border_px = kBorderCells * std::max(cell_px.width, cell_px.height);
   cv::Mat keep_map(grid, CV_32F), rigid_dx(grid, CV_32F), rigid_dy(grid, CV_32F);
   cv::parallel_for_(cv::Range(0, grid.height), [&](const cv::Range& rows) {
     for (int j = rows.start; j < rows.end; ++j) {
