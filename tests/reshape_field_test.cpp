@@ -765,6 +765,15 @@ TEST(ReshapeField, FrameEdgeIsNoOutline) {
   EXPECT_LT(at_frame, 0.5) << "the frame's edge is taken for an outline";
   EXPECT_GT(at_outline, 3.0) << "the outline in the picture slims";
   EXPECT_GT(field->min_jacobian, 0.3f);
+  // Cut off at both sides, the torso has no outline in the picture at all: nothing to change (the
+  // service answers "no body to reshape is visible").
+  cv::rectangle(mask, cv::Point(3, 100), cv::Point(396, 499), cv::Scalar(255), cv::FILLED);
+  cv::GaussianBlur(mask, mask, cv::Size(5, 5), 1.5);
+  for (Goal goal : {Goal::kSlimmer, Goal::kFatter}) {
+    auto both = plan_reshape(body, mask, size, {goal, Gender::kFemale, 1.f});
+    ASSERT_TRUE(both.ok()) << both.error().message;
+    EXPECT_TRUE(both->identity());
+  }
 }
 
 // A body part reaching the frame (an arm cut off by it) next to an outline in the picture. The

@@ -102,7 +102,8 @@ Result<cv::Mat> predict_future_shape(person::PoseEstimator& estimator, const cv:
     if (probe && probe->identity()) {
       return make_error(ErrorCode::kNoPerson,
                         "no body to reshape is visible: the photo shows the head and shoulders "
-                        "only; send a photo that shows the torso");
+                        "only, or its edges cut off the body's sides; send a photo that shows the "
+                        "torso and its outline");
     }
   }
   return reshape::render_reshape(rgb, *field);
