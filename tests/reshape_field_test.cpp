@@ -732,6 +732,30 @@ TEST(ReshapeField, ChestUpPortraitIsLeftAsItIs) {
   }
 }
 
+// A waist-up figure for a 400x500 frame: face at the top, shoulders at y 120 (the person's right
+// one at `right_shoulder_x`), hips guessed below the frame, arms and legs out of sight. Its mask
+// starts with the head; each test draws the body it needs.
+BodyLandmarks waist_up_figure(float right_shoulder_x) {
+  BodyLandmarks body;
+  body.visibility.fill(1.f);
+  for (int i = 0; i <= 10; ++i) {
+    body.px[i] = {150.f + static_cast<float>(i % 5 - 2) * 8.f,
+                  55.f + static_cast<float>(i / 5) * 15.f};
+  }
+  body.px[11] = {255, 120}, body.px[12] = {right_shoulder_x, 120};  // shoulders
+  body.px[23] = {215, 560}, body.px[24] = {95, 560};  // hips guessed below the frame
+  for (int i = 13; i <= 32; ++i) body.visibility[i] = 0.05f;
+  for (int i = 13; i <= 22; ++i) body.px[i] = i % 2 ? cv::Point2f(300, 300) : cv::Point2f(0, 300);
+  for (int i = 25; i <= 32; ++i) body.px[i] = i % 2 ? body.px[23] : body.px[24];
+  return body;
+}
+
+cv::Mat head_of_waist_up_figure(cv::Size size) {
+  cv::Mat mask(size, CV_8U, cv::Scalar(0));
+  cv::circle(mask, {150, 60}, 40, cv::Scalar(255), cv::FILLED);
+  return mask;
+}
+
 // A body the frame cuts off at one side: the mask ends 3 px short of the image's edge (the
 // segmentation's soft edge meeting the border), which is no outline. That side stays where it
 // is; the other side, whose outline lies in the picture, slims. Taken for an outline, the frame's
@@ -739,18 +763,8 @@ TEST(ReshapeField, ChestUpPortraitIsLeftAsItIs) {
 // last few pixels), and alternating with rows where the mask reaches the border, rippled.
 TEST(ReshapeField, FrameEdgeIsNoOutline) {
   const cv::Size size(400, 500);
-  BodyLandmarks body;
-  body.visibility.fill(1.f);
-  for (int i = 0; i <= 10; ++i) {
-    body.px[i] = {150.f + static_cast<float>(i % 5 - 2) * 8.f, 55.f + static_cast<float>(i / 5) * 15.f};
-  }
-  body.px[11] = {255, 120}, body.px[12] = {45, 120};   // shoulders
-  body.px[23] = {215, 560}, body.px[24] = {95, 560};   // hips guessed below the frame
-  for (int i = 13; i <= 32; ++i) body.visibility[i] = 0.05f;
-  for (int i = 13; i <= 22; ++i) body.px[i] = i % 2 ? cv::Point2f(300, 300) : cv::Point2f(0, 300);
-  for (int i = 25; i <= 32; ++i) body.px[i] = i % 2 ? body.px[23] : body.px[24];
-  cv::Mat mask(size, CV_8U, cv::Scalar(0));
-  cv::circle(mask, {150, 60}, 40, cv::Scalar(255), cv::FILLED);
+  const BodyLandmarks body = waist_up_figure(45.f);
+  cv::Mat mask = head_of_waist_up_figure(size);
   cv::rectangle(mask, cv::Point(3, 100), cv::Point(270, 499), cv::Scalar(255), cv::FILLED);
   cv::GaussianBlur(mask, mask, cv::Size(5, 5), 1.5);
   auto field = plan_reshape(body, mask, size, {Goal::kSlimmer, Gender::kMale, 1.f});
@@ -786,18 +800,8 @@ TEST(ReshapeField, FrameEdgeIsNoOutline) {
 // folded (det -0.58 before the repair; -0.07 now).
 TEST(ReshapeField, OutlineTurnsSmoothlyIntoAPartTheFrameCutsOff) {
   const cv::Size size(400, 500);
-  BodyLandmarks body;
-  body.visibility.fill(1.f);
-  for (int i = 0; i <= 10; ++i) {
-    body.px[i] = {150.f + static_cast<float>(i % 5 - 2) * 8.f, 55.f + static_cast<float>(i / 5) * 15.f};
-  }
-  body.px[11] = {255, 120}, body.px[12] = {55, 120};  // shoulders
-  body.px[23] = {215, 560}, body.px[24] = {95, 560};  // hips guessed below the frame
-  for (int i = 13; i <= 32; ++i) body.visibility[i] = 0.05f;
-  for (int i = 13; i <= 22; ++i) body.px[i] = i % 2 ? cv::Point2f(300, 300) : cv::Point2f(0, 300);
-  for (int i = 25; i <= 32; ++i) body.px[i] = i % 2 ? body.px[23] : body.px[24];
-  cv::Mat mask(size, CV_8U, cv::Scalar(0));
-  cv::circle(mask, {150, 60}, 40, cv::Scalar(255), cv::FILLED);
+  const BodyLandmarks body = waist_up_figure(55.f);
+  cv::Mat mask = head_of_waist_up_figure(size);
   cv::rectangle(mask, cv::Point(30, 100), cv::Point(270, 499), cv::Scalar(255), cv::FILLED);
   cv::rectangle(mask, cv::Point(0, 300), cv::Point(30, 360), cv::Scalar(255), cv::FILLED);
   cv::GaussianBlur(mask, mask, cv::Size(5, 5), 1.5);
