@@ -1139,9 +1139,9 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
     grids = rasterize(planned, model, request.goal, grids.hand_motion, off_body_px, image_size,
                       grid, field.cell_px, true);
   }
-  // A field that moves no pixel by half a pixel changes nothing anyone can see: where the frame
-  // cuts off the body's outline (a chest-up portrait), only the neck's few tenths of a pixel are
-  // left. It is the identity, so the caller can tell that there was no body to change.
+  // A field that moves no pixel by half a pixel changes nothing anyone can see (what is left of a
+  // body whose outline the frame cuts off, a tiny intensity): it is the identity, so the caller
+  // can tell that there was no body to change.
   cv::Mat moves;
   cv::magnitude(grids.dx, grids.dy, moves);
   double most_px = 0;
