@@ -252,6 +252,22 @@ TEST_F(FutureShapeEndToEnd, ChestUpPortraitIsRefusedAndAWaistUpPhotoChanges) {
   EXPECT_EQ(waist_status, 200) << waist.dump().substr(0, 200);
 }
 
+// With several people the largest is reshaped; when it is the one whose body the photo does not
+// show (three_people_office's middle: the seated man, cut off above mid-chest, is larger than the
+// man standing beside him), the detail says whose body it is about.
+TEST_F(FutureShapeEndToEnd, CloseUpOfTheLargestOfSeveralPeopleSaysWhose) {
+  Result<cv::Mat> rgb =
+      image::decode_image(read_bytes(shared_path("testdata/images/three_people_office.jpg")));
+  ASSERT_TRUE(rgb.ok());
+  const cv::Rect middle(rgb->cols / 10, rgb->rows / 10, rgb->cols * 8 / 10, rgb->rows * 8 / 10);
+  const std::string photo = image::base64_encode(
+      image::encode_image((*rgb)(middle).clone(), image::ImageFormat::kPng));
+  auto [status, body] = post(good_request(photo));
+  EXPECT_EQ(status, 400) << body.dump().substr(0, 200);
+  EXPECT_EQ(body["message"], "keypoint inference error");
+  EXPECT_NE(body.value("detail", "").find("the largest person"), std::string::npos) << body.dump();
+}
+
 // A full-body photo at an intensity too small to move a pixel is not "no body".
 TEST_F(FutureShapeEndToEnd, TinyIntensityOnABodyIsNotRefused) {
   json request = good_request(base64_of_file(shared_path("testdata/images/man_yoga_warrior_beach.jpg")));

@@ -100,10 +100,14 @@ Result<cv::Mat> predict_future_shape(person::PoseEstimator& estimator, const cv:
     at_default.intensity = 1.f;
     Result<reshape::WarpField> probe = reshape::plan_reshape(body, mask, rgb.size(), at_default);
     if (probe && probe->identity()) {
+      // With several people, say whose body it is about: the largest is the one reshaped.
+      const std::string who = pose->persons.size() > 1
+                                  ? "the largest person (the one reshaped) shows"
+                                  : "the photo shows";
       return make_error(ErrorCode::kNoPerson,
-                        "no body to reshape is visible: the photo shows the head and shoulders "
-                        "only, or its edges cut off the body's sides; send a photo that shows the "
-                        "torso and its outline");
+                        "no body to reshape is visible: " + who +
+                            " the head and shoulders only, or the photo's edges cut off the "
+                            "body's sides; send a photo that shows the torso and its outline");
     }
   }
   return reshape::render_reshape(rgb, *field);
