@@ -19,6 +19,11 @@ namespace {
 // Grid: about this many nodes along the longer side (1920 px -> 8 px cells). The change varies
 // over tens of pixels, so a finer grid buys nothing; a coarser one blurs the contour shift.
 constexpr float kGridNodes = 240.f;
+// The grid's cell size (px) for an image, before it is fitted to a whole number of cells.
+float grid_cell_px(cv::Size image_size) {
+  return std::max(2.f, static_cast<float>(std::max(image_size.width, image_size.height)) /
+                           kGridNodes);
+}
 // Push band beyond a moved contour, as a multiple of the contour's shift: the field returns to
 // zero linearly over it, so |d(shift)/dn| <= 1/kBandPerShift = 0.67 and the Jacobian stays >= 0.33
 // before smoothing (smoothing only raises it).
@@ -226,8 +231,7 @@ void hold_the_band_off_the_frame(PlannedSegment& planned, const std::vector<bool
   constexpr float kBandAtTheBorder = 0.45f, kCapSlope = 0.5f;
   const Segment& segment = planned.segment;
   std::vector<Station>& stations = planned.stations;
-  const float longer = static_cast<float>(std::max(image_size.width, image_size.height));
-  const float border_px = kBorderCells * std::max(2.f, longer / kGridNodes);
+  const float border_px = kBorderCells * grid_cell_px(image_size);
   const cv::Rect2f frame(0.f, 0.f, static_cast<float>(image_size.width - 1),
                          static_cast<float>(image_size.height - 1));
   std::vector<std::array<float, 2>> cap(stations.size(), {INFINITY, INFINITY});
@@ -235,6 +239,8 @@ void hold_the_band_off_the_frame(PlannedSegment& planned, const std::vector<bool
     if (!valid[i]) continue;  // off the image or the body: the border hold alone
     for (int side = 0; side < 2; ++side) {
       const cv::Point2f outward = side == 1 ? segment.normal() : -segment.normal();
+      // Beyond the old contour the band has (0.5 x |shift| - u) / 1.5 of its move left at u; at
+      // u = room (where the border begins) that is at most kBandAtTheBorder x border_px.
       const float room = distance_to_edge(frame, segment.at(stations[i].t), outward) - border_px -
                          stations[i].extent[side] - stations[i].edge_margin[side];
       cap[i][side] = std::max(0.f, 2.f * room + 3.f * kBandAtTheBorder * border_px);
@@ -1111,8 +1117,7 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   inherit_hip_shift(planned);
   set_targets(planned);
 
-  const float longer = static_cast<float>(std::max(image_size.width, image_size.height));
-  const float cell = std::max(2.f, longer / kGridNodes);
+  const float cell = grid_cell_px(image_size);
   const cv::Size grid(std::max(2, static_cast<int>(std::ceil(image_size.width / cell))),
                       std::max(2, static_cast<int>(std::ceil(image_size.height / cell))));
   field.cell_px = {static_cast<float>(image_size.width) / static_cast<float>(grid.width),
