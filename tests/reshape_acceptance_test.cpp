@@ -164,25 +164,33 @@ void expect_medians_as_the_issue_asks(
   }
 }
 
+// How far past the issue's bounds a reading may lie and still count as met: per width (relative
+// width; for the gender profile, the dominant width's), and whether a width may read as not
+// measurable.
+struct Slack {
+  std::array<double, 3> width = {0, 0, 0};
+  std::array<bool, 3> may_be_lost = {false, false, false};
+};
+
 // The issue's per-photo width and gender checks on one case: `change` per width (NaN: not
 // measurable on the output), `measurable` on the input. Each miss names itself ("hips outside
-// the window", "thigh / waist under 1.3"). `slack`: how far past a bound a change may read and
-// still count as met (relative width).
+// the window", "thigh / waist under 1.3").
 std::vector<std::string> issue_misses(Goal goal, Gender gender, const double (&change)[3],
                                       const std::optional<float> (&measurable)[3],
-                                      double slack = 0) {
+                                      const Slack& slack = {}) {
   std::vector<std::string> misses;
   for (int k = 0; k < 3; ++k) {
     if (!measurable[k]) continue;
     if (std::isnan(change[k])) {
-      misses.push_back(std::string(kWidthNames[k]) + " lost");
-    } else if (change[k] < window_lo(goal) - slack || change[k] > window_hi(goal) + slack) {
+      if (!slack.may_be_lost[k]) misses.push_back(std::string(kWidthNames[k]) + " lost");
+    } else if (change[k] < window_lo(goal) - slack.width[k] ||
+               change[k] > window_hi(goal) + slack.width[k]) {
       misses.push_back(std::string(kWidthNames[k]) + " outside the window");
     }
   }
   auto profile = [&](int dominant, int secondary) {
     if (std::isnan(change[dominant]) || std::isnan(change[secondary])) return;
-    if (std::abs(change[dominant]) + slack < 1.3 * std::abs(change[secondary])) {
+    if (std::abs(change[dominant]) + slack.width[dominant] < 1.3 * std::abs(change[secondary])) {
       misses.push_back(std::string(kWidthNames[dominant]) + " / " + kWidthNames[secondary] +
                        " under 1.3");
     }
@@ -198,9 +206,17 @@ std::vector<std::string> issue_misses(Goal goal, Gender gender, const double (&c
 
 // The issue's acceptance per photo on the pipeline's re-run, printing the table. DISABLED while
 // the re-run's noise keeps some photos outside the window (src/reshape/README.md, "What is left").
+// Counts the misses twice: as the issue words them, and those beyond the photo's noise floor
+// (testdata::rerun_noise_floor: what the re-run reads on imperceptibly changed copies with no body
+// changed; a bound counts as met within it, a width or the person lost on a copy may be lost).
 TEST_F(ReshapeAcceptance, DISABLED_EveryPhotoAsTheIssueAsks) {
-  int missed = 0;
+  int missed = 0, beyond_floor = 0;
   for (const auto& [name, photo] : photos_) {
+    const testdata::NoiseFloor floor = testdata::rerun_noise_floor(*estimator_, photo.rgb, photo.input);
+    std::printf("%-30s noise floor: landmarks %.2f%%, widths %.1f / %.1f / %.1f%s\n", name.c_str(),
+                100 * floor.landmark, 100 * floor.width[0], 100 * floor.width[1],
+                100 * floor.width[2], floor.person_lost ? ", person lost" : "");
+    const Slack within_floor{floor.width, floor.width_lost};
     for (Goal goal : kGoals) {
       for (Gender gender : kGenders) {
         SCOPED_TRACE(label(name, goal, gender, 1.f));
@@ -212,25 +228,31 @@ TEST_F(ReshapeAcceptance, DISABLED_EveryPhotoAsTheIssueAsks) {
                     100 * a.thigh, 100 * a.max_landmark_shift, a.worst_landmark,
                     100 * a.max_core_shift, a.worst_core, 100 * jitter(name),
                     std::min(99.0, a.background_psnr_db));
-        std::vector<std::string> misses;
+        std::vector<std::string> misses, beyond;
         if (!a.found_after) {
           misses.push_back("the pose is no longer found on the output");
+          if (!floor.person_lost) beyond.push_back(misses.back());
         } else {
           const double change[] = {a.waist, a.hips, a.thigh};
           const std::optional<float> measurable[] = {a.before.waist_px, a.before.hips_px,
                                                      a.before.thigh_px};
           misses = issue_misses(goal, gender, change, measurable);
+          beyond = issue_misses(goal, gender, change, measurable, within_floor);
           if (a.max_landmark_shift > 0.01) {
             misses.push_back("landmark " + std::to_string(a.worst_landmark) + " moved by " +
                              std::to_string(100 * a.max_landmark_shift) + " %");
+            if (a.max_landmark_shift > 0.01 + floor.landmark) beyond.push_back(misses.back());
           }
         }
         for (const std::string& miss : misses) ADD_FAILURE() << miss;
+        for (const std::string& miss : beyond) std::printf("  beyond the noise floor: %s\n", miss.c_str());
         missed += static_cast<int>(misses.size());
+        beyond_floor += static_cast<int>(beyond.size());
       }
     }
   }
-  std::printf("strict misses: %d\n", missed);
+  std::printf("strict misses: %d, of them beyond the re-run's noise floor: %d\n", missed,
+              beyond_floor);
 }
 
 // The same per-photo checks on the engine's own intent (the input's mask warped by the field, no
@@ -241,6 +263,7 @@ TEST_F(ReshapeAcceptance, DISABLED_EveryPhotoAsTheIssueAsks) {
 // point (three checks pass by 0.1-0.2 points on this machine).
 TEST_F(ReshapeAcceptance, EngineMeetsTheIssueOnEveryPhotoButTheListed) {
   constexpr double kAcrossCpus = 0.003;
+  const Slack across_cpus{{kAcrossCpus, kAcrossCpus, kAcrossCpus}};
   const std::set<std::string> listed = {
       // Arms around the dog, in a side view: the waist's front is the arm, its back the hair.
       // Fattened, that front runs past the torso's search cap on most of the waist's band.
@@ -268,7 +291,7 @@ TEST_F(ReshapeAcceptance, EngineMeetsTheIssueOnEveryPhotoButTheListed) {
         const std::string who = name + (goal == Goal::kSlimmer ? " best " : " worst ") +
                                 (gender == Gender::kMale ? "male" : "female") + ": ";
         std::set<std::string> missed;
-        for (const std::string& miss : issue_misses(goal, gender, change, before, kAcrossCpus)) {
+        for (const std::string& miss : issue_misses(goal, gender, change, before, across_cpus)) {
           missed.insert(who + miss);
           EXPECT_TRUE(listed.count(who + miss)) << who + miss;
         }

@@ -10,8 +10,11 @@
 #include <limits>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "person/person.h"
 #include "reshape/reshape.h"
@@ -181,6 +184,71 @@ inline Acceptance accept(person::PoseEstimator& estimator, const cv::Mat& rgb,
   if (output) *output = std::move(after);
   if (field_out) *field_out = std::move(field);
   return a;
+}
+
+// What the re-run reads when no body changed: the pipeline run on copies of the photo that differ
+// from it imperceptibly (saved again as JPEG at quality 95, noise of sigma 1.5 grey levels, moved
+// by one pixel, blurred by sigma 0.5 px). Per photo, the largest move of a landmark `accept`
+// checks (fraction of the diagonal; the moved copy's landmarks taken back by its pixel) and the
+// largest |change| of each width over the copies, and whether a copy lost the person or a width.
+// A reshape cannot be measured closer than this: the 1 % of the diagonal for landmarks is
+// below it on photos where the landmark network's answer for a hidden or ambiguous joint jumps.
+struct NoiseFloor {
+  double landmark = 0;
+  std::array<double, 3> width = {0, 0, 0};  // waist, hips, mid-thigh
+  std::array<bool, 3> width_lost = {false, false, false};
+  bool person_lost = false;
+};
+
+inline NoiseFloor rerun_noise_floor(person::PoseEstimator& estimator, const cv::Mat& rgb,
+                                    const PipelineBody& input) {
+  NoiseFloor floor;
+  const BodyWidths before = measure_widths(input.body, input.mask);
+  const double diagonal = std::hypot(rgb.cols, rgb.rows);
+  for (int copy = 0; copy < 4; ++copy) {
+    cv::Mat changed;
+    cv::Point2f moved_by(0, 0);
+    if (copy == 0) {
+      std::vector<uchar> jpeg;
+      cv::imencode(".jpg", rgb, jpeg, {cv::IMWRITE_JPEG_QUALITY, 95});  // channel order is moot
+      changed = cv::imdecode(jpeg, cv::IMREAD_COLOR);
+    } else if (copy == 1) {
+      cv::Mat noise(rgb.size(), CV_16SC3), wide;
+      cv::RNG(20261207).fill(noise, cv::RNG::NORMAL, 0, 1.5);
+      rgb.convertTo(wide, CV_16SC3);
+      cv::Mat(wide + noise).convertTo(changed, CV_8UC3);
+    } else if (copy == 2) {
+      const cv::Mat shift = (cv::Mat_<double>(2, 3) << 1, 0, 1, 0, 1, 1);
+      cv::warpAffine(rgb, changed, shift, rgb.size(), cv::INTER_NEAREST, cv::BORDER_REPLICATE);
+      moved_by = {1, 1};
+    } else {
+      cv::GaussianBlur(rgb, changed, cv::Size(), 0.5);
+    }
+    const PipelineBody output = find_body(estimator, changed, &input.body);
+    if (!output.found) {
+      floor.person_lost = true;
+      continue;
+    }
+    BodyLandmarks taken_back = output.body;
+    for (cv::Point2f& p : taken_back.px) p -= moved_by;
+    const WidthChanges changes = width_changes(before, measure_widths(taken_back, output.mask));
+    const double change[] = {changes.waist, changes.hips, changes.thigh};
+    const std::optional<float> measurable[] = {before.waist_px, before.hips_px, before.thigh_px};
+    for (int k = 0; k < 3; ++k) {
+      if (!measurable[k]) continue;
+      if (std::isnan(change[k])) {
+        floor.width_lost[k] = true;
+      } else {
+        floor.width[k] = std::max(floor.width[k], std::abs(change[k]));
+      }
+    }
+    for (int i = 0; i < kLandmarkCount; ++i) {
+      if (!seen_in_frame(input.body, i, rgb.size())) continue;
+      floor.landmark =
+          std::max(floor.landmark, cv::norm(taken_back.px[i] - input.body.px[i]) / diagonal);
+    }
+  }
+  return floor;
 }
 
 }  // namespace bodyshape::reshape::testdata
