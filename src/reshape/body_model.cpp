@@ -45,6 +45,17 @@ constexpr float kFrameMargin = 0.015f;
 
 }  // namespace
 
+float distance_to_frame_across(const Segment& segment, cv::Point2f p, cv::Size image_size) {
+  constexpr float kRunsInto = 0.5f;  // |cos| of the angle between the axis and the edge's normal
+  const cv::Point2f along = segment.direction();
+  const float right = static_cast<float>(image_size.width - 1);
+  const float bottom = static_cast<float>(image_size.height - 1);
+  float distance = INFINITY;
+  if (std::abs(along.x) > kRunsInto) distance = std::min({distance, p.x, right - p.x});
+  if (std::abs(along.y) > kRunsInto) distance = std::min({distance, p.y, bottom - p.y});
+  return distance;
+}
+
 cv::Point2f Segment::direction() const {
   const cv::Point2f axis = end - start;
   const float length = std::max(1e-6f, static_cast<float>(cv::norm(axis)));

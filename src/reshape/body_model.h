@@ -91,6 +91,11 @@ struct CrossSection {
 CrossSection measure_cross_section(const Segment& segment, float t, const cv::Mat& mask_u8,
                                    const std::vector<Freeze>* hands = nullptr);
 
+// How far `p` lies from the frame's edges that `segment`'s axis runs into (those it meets at
+// more than 30 degrees off parallel): where the frame cuts across a body part (an arm or a
+// waist-up torso running out of the bottom edge). Infinite when the axis runs into none.
+float distance_to_frame_across(const Segment& segment, cv::Point2f p, cv::Size image_size);
+
 // Inside a hand's freeze disc (Freeze::rides_along).
 bool on_a_hand(const std::vector<Freeze>& frozen, cv::Point2f p);
 

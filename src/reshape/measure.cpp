@@ -8,12 +8,23 @@
 #include "reshape/reshape.h"
 
 namespace bodyshape::reshape {
+namespace {
+
+// Where the frame cuts across a body part (the hip line of a portrait cut at the hips), the field
+// is held still at the border and a contour's change may grow only half a pixel per pixel from
+// it (plan.cpp, hold_the_change_off_the_frame): a width this close to that edge (fraction of the
+// diagonal; as close as the acceptance deems a joint a guess) is the frame's, not the body's.
+constexpr float kFrameCutMargin = 0.03f;
+
+}  // namespace
 
 BodyWidths measure_widths(const BodyLandmarks& body, const cv::Mat& person_mask) {
   BodyWidths widths;
   if (person_mask.empty()) return widths;
   const cv::Mat mask_u8 = mask_to_u8(person_mask);
   const BodyModel model = build_body_model(body, mask_u8.size());
+  const float frame_cut_px =
+      kFrameCutMargin * static_cast<float>(std::hypot(mask_u8.cols, mask_u8.rows));
   const bool hips_visible = body.visibility[23] >= kMinVisibility && body.visibility[24] >= kMinVisibility;
   for (const Segment& segment : model.segments) {
     auto width_at = [&](float t) -> std::optional<float> {
@@ -24,6 +35,11 @@ BodyWidths measure_widths(const BodyLandmarks& body, const cv::Mat& person_mask)
       // cap or the image border measured something else (a raised arm, a cut-off body).
       for (int side = 0; side < 2; ++side) {
         if (!section.contour[side] && !section.at_partner[side]) return std::nullopt;
+        const cv::Point2f outward = side == 1 ? segment.normal() : -segment.normal();
+        const cv::Point2f edge = segment.at(t) + section.extent[side] * outward;
+        if (distance_to_frame_across(segment, edge, mask_u8.size()) < frame_cut_px) {
+          return std::nullopt;
+        }
       }
       return section.extent[0] + section.extent[1];
     };

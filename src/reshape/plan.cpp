@@ -220,14 +220,21 @@ float distance_to_edge(const cv::Rect2f& frame, cv::Point2f origin, cv::Point2f 
   return std::max(0.f, far);
 }
 
-// Slimming's push band ends 0.5 x the shift beyond the old contour. Where the image's edge lies
-// closer, the field is held still over the border's last cells with much of the band's move left,
-// and folds there (a waist-up portrait whose arm reaches the frame's corner: 10 px of move held
-// to nothing over 6 px, det -0.58). A side slims no more than leaves kBandAtTheBorder x the
-// border's width of move where the border begins; that cap is spread along the axis (it may grow
-// by kCapSlope px per px), or the one narrow spot would be a notch.
-void hold_the_band_off_the_frame(PlannedSegment& planned, const std::vector<bool>& valid,
-                                 cv::Size image_size) {
+// Near the frame the field is held still over the border's last cells (kBorderCells), so a
+// change that reaches the frame ends there within a few pixels. Two ways that showed:
+// - Slimming's push band ends 0.5 x the shift beyond the old contour. Where the image's edge lies
+//   closer, the band had much of its move left where the border begins, and folded (a waist-up
+//   portrait whose arm reaches the frame's corner: 10 px of move held to nothing over 6 px, det
+//   -0.58). A side slims no more than leaves kBandAtTheBorder x the border's width of move there.
+// - A body part the frame cuts across (an arm or a waist-up torso running out of the bottom
+//   edge) kept its whole change up to the border and was sheared there into a smear (a seated
+//   man's upper arm: 15 px of move held to nothing over 13 px). A contour's change may grow only
+//   kCapSlope px per px of its distance from the border along the edges the segment's axis runs
+//   into, in both goals.
+// Each cap is spread along the axis (it may grow by kCapSlope px per px from where it binds), or
+// the one narrow spot would be a notch.
+void hold_the_change_off_the_frame(PlannedSegment& planned, const std::vector<bool>& valid,
+                                   cv::Size image_size, Goal goal) {
   constexpr float kBandAtTheBorder = 0.45f, kCapSlope = 0.5f;
   const Segment& segment = planned.segment;
   std::vector<Station>& stations = planned.stations;
@@ -239,11 +246,17 @@ void hold_the_band_off_the_frame(PlannedSegment& planned, const std::vector<bool
     if (!valid[i]) continue;  // off the image or the body: the border hold alone
     for (int side = 0; side < 2; ++side) {
       const cv::Point2f outward = side == 1 ? segment.normal() : -segment.normal();
-      // Beyond the old contour the band has (0.5 x |shift| - u) / 1.5 of its move left at u; at
-      // u = room (where the border begins) that is at most kBandAtTheBorder x border_px.
-      const float room = distance_to_edge(frame, segment.at(stations[i].t), outward) - border_px -
-                         stations[i].extent[side] - stations[i].edge_margin[side];
-      cap[i][side] = std::max(0.f, 2.f * room + 3.f * kBandAtTheBorder * border_px);
+      const cv::Point2f axis_point = segment.at(stations[i].t);
+      if (goal == Goal::kSlimmer) {
+        // Beyond the old contour the band has (0.5 x |shift| - u) / 1.5 of its move left at u;
+        // at u = room (where the border begins) that is at most kBandAtTheBorder x border_px.
+        const float room = distance_to_edge(frame, axis_point, outward) - border_px -
+                           stations[i].extent[side] - stations[i].edge_margin[side];
+        cap[i][side] = std::max(0.f, 2.f * room + 3.f * kBandAtTheBorder * border_px);
+      }
+      const cv::Point2f contour = axis_point + stations[i].extent[side] * outward;
+      const float to_edge = distance_to_frame_across(segment, contour, image_size);
+      cap[i][side] = std::min(cap[i][side], kCapSlope * std::max(0.f, to_edge - border_px));
     }
   }
   for (size_t i = 0; i < stations.size(); ++i) {
@@ -254,7 +267,7 @@ void hold_the_band_off_the_frame(PlannedSegment& planned, const std::vector<bool
         most = std::min(most, cap[j][side] + kCapSlope * apart);
       }
       if (!std::isfinite(most)) continue;
-      stations[i].shift[side] = std::max(stations[i].shift[side], -most);
+      stations[i].shift[side] = std::clamp(stations[i].shift[side], -most, most);
       stations[i].max_shift[side] = std::min(stations[i].max_shift[side], most);
     }
   }
@@ -433,7 +446,7 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
   }
   margins = smooth_along(margins, ts, kShiftSigma);
   for (int i = 0; i < count; ++i) stations[i].edge_margin = {margins[i][0], margins[i][1]};
-  if (request.goal == Goal::kSlimmer) hold_the_band_off_the_frame(planned, valid, mask_u8.size());
+  hold_the_change_off_the_frame(planned, valid, mask_u8.size(), request.goal);
   return planned;
 }
 
