@@ -40,6 +40,9 @@ constexpr float kSlimReach = 0.022f;
 constexpr float kMaxEdgeMargin = 0.004f;
 constexpr float kStraightArm = 0.52f;  // radians (30 degrees) the elbow may bend in a straight arm
 constexpr float kFattenReach = 0.026f;
+// How fast a cap on a contour's move may grow along the segment's axis from where it binds (px
+// per px): a cap held at one spot alone is a notch in the outline.
+constexpr float kCapSlope = 0.5f;
 // Segments blend by softmin of their distance in units of their half-width; larger = sharper.
 constexpr float kBlendSharpness = 5.f;
 // The issue asks for > 0.3 everywhere; a little margin for the bilinear upsampling.
@@ -235,7 +238,7 @@ float distance_to_edge(const cv::Rect2f& frame, cv::Point2f origin, cv::Point2f 
 // the one narrow spot would be a notch.
 void hold_the_change_off_the_frame(PlannedSegment& planned, const std::vector<bool>& valid,
                                    cv::Size image_size, Goal goal) {
-  constexpr float kBandAtTheBorder = 0.45f, kCapSlope = 0.5f;
+  constexpr float kBandAtTheBorder = 0.45f;
   const Segment& segment = planned.segment;
   std::vector<Station>& stations = planned.stations;
   const float border_px = kBorderCells * grid_cell_px(image_size);
@@ -1008,17 +1011,37 @@ void calibrate_shifts(std::vector<PlannedSegment>& planned, const WarpField& fie
         ratio[i][side] = std::clamp(r, kMinRatio, kMaxRatio);
       }
     }
+    // The most each command may be: 1.7 x its target, and its station's limit (never less than
+    // the plan's own target there: the plan smoothed its shifts over the limits along the axis)
+    // growing by at most kCapSlope px per px along the axis from where it binds. Held back alone,
+    // a station whose limit dips (an outline meeting a held object at one cross-section) left a
+    // notch across the whole cross-section, whose inside scales with the command (a strap down a
+    // slimmed chest zigzagged).
+    std::vector<std::array<float, 2>> limit(static_cast<size_t>(count));
+    for (int i = 0; i < count; ++i) {
+      const Station& station = p.stations[i];
+      for (int side = 0; side < 2; ++side) {
+        limit[i][side] = std::max(
+            std::abs(station.target[side]),
+            station.target[side] < 0
+                ? std::min(kLimitSlack * station.max_shift[side], p.max_slim_shift_px)
+                : station.max_shift[side]);
+      }
+    }
     for (int i = 0; i < count; ++i) {
       Station& station = p.stations[i];
       for (int side = 0; side < 2; ++side) {
+        float spread = limit[i][side];
+        for (int j = 0; j < count; ++j) {
+          if (!p.stations[j].seen[side]) continue;  // not calibrated: its command stays planned
+          const float apart = std::abs(p.stations[j].t - station.t) * segment.length();
+          spread = std::min(spread, limit[j][side] + kCapSlope * apart);
+        }
+        const float target = std::abs(station.target[side]);
+        const float most = std::max(target, std::min(spread, kMaxGain * target));
         const float smoothed = 0.25f * ratio[std::max(0, i - 1)][side] + 0.5f * ratio[i][side] +
                                0.25f * ratio[std::min(count - 1, i + 1)][side];
-        const float limit =
-            station.target[side] < 0
-                ? std::min(kLimitSlack * station.max_shift[side], p.max_slim_shift_px)
-                : station.max_shift[side];
         const float command = station.shift[side] * smoothed;
-        const float most = std::min(limit, kMaxGain * std::abs(station.target[side]));
         station.shift[side] = std::copysign(std::min(std::abs(command), most), command);
       }
     }
