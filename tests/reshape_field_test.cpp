@@ -779,8 +779,8 @@ TEST(ReshapeField, ChestUpPortraitIsLeftAsItIs) {
 }
 
 // A waist-up figure for a 400x500 frame: face at the top, shoulders at y 120 (the person's right
-// one at `right_shoulder_x`), hips guessed below the frame, arms and legs out of sight. Its mask
-// starts with the head; each test draws the body it needs.
+// one at `right_shoulder_x`), hips guessed below the frame, arms and legs out of sight. Each test
+// gives its mask the body it needs (waist_up_mask).
 BodyLandmarks waist_up_figure(float right_shoulder_x) {
   BodyLandmarks body;
   body.visibility.fill(1.f);
@@ -796,10 +796,25 @@ BodyLandmarks waist_up_figure(float right_shoulder_x) {
   return body;
 }
 
-cv::Mat head_of_waist_up_figure(cv::Size size) {
+// Its mask: the head and each of `body_parts` (a torso, an arm), with a segmentation's soft edge.
+cv::Mat waist_up_mask(cv::Size size, std::initializer_list<cv::Rect> body_parts) {
   cv::Mat mask(size, CV_8U, cv::Scalar(0));
   cv::circle(mask, {150, 60}, 40, cv::Scalar(255), cv::FILLED);
+  for (const cv::Rect& part : body_parts) cv::rectangle(mask, part, cv::Scalar(255), cv::FILLED);
+  cv::GaussianBlur(mask, mask, cv::Size(5, 5), 1.5);
   return mask;
+}
+
+// How fast the horizontal move of the outline at `x` changes along the image's height: the
+// largest step between y0 and y1, in px per px over steps of `step` px. A corner sheared by the
+// frame, or a notch, shows as a steep step.
+double steepest_outline_move(const WarpField& field, float x, float y0, float y1, float step) {
+  auto move = [&](float y) { return static_cast<double>(field.forward({x, y}).x - x); };
+  double steepest = 0;
+  for (float y = y0; y < y1; y += step) {
+    steepest = std::max(steepest, std::abs(move(y + step) - move(y)) / step);
+  }
+  return steepest;
 }
 
 // A body the frame cuts off at one side: the mask ends 3 px short of the image's edge (the
@@ -810,9 +825,7 @@ cv::Mat head_of_waist_up_figure(cv::Size size) {
 TEST(ReshapeField, FrameEdgeIsNoOutline) {
   const cv::Size size(400, 500);
   const BodyLandmarks body = waist_up_figure(45.f);
-  cv::Mat mask = head_of_waist_up_figure(size);
-  cv::rectangle(mask, cv::Point(3, 100), cv::Point(270, 499), cv::Scalar(255), cv::FILLED);
-  cv::GaussianBlur(mask, mask, cv::Size(5, 5), 1.5);
+  const cv::Mat mask = waist_up_mask(size, {cv::Rect(cv::Point(3, 100), cv::Point(271, 500))});
   auto field = plan_reshape(body, mask, size, {Goal::kSlimmer, Gender::kMale, 1.f});
   ASSERT_TRUE(field.ok()) << field.error().message;
   ASSERT_FALSE(field->identity());
@@ -827,10 +840,9 @@ TEST(ReshapeField, FrameEdgeIsNoOutline) {
   EXPECT_GT(field->min_jacobian, 0.3f);
   // Cut off at both sides, the torso has no outline in the picture at all: nothing to change (the
   // service answers "no body to reshape is visible").
-  cv::rectangle(mask, cv::Point(3, 100), cv::Point(396, 499), cv::Scalar(255), cv::FILLED);
-  cv::GaussianBlur(mask, mask, cv::Size(5, 5), 1.5);
+  const cv::Mat cut_off = waist_up_mask(size, {cv::Rect(cv::Point(3, 100), cv::Point(397, 500))});
   for (Goal goal : {Goal::kSlimmer, Goal::kFatter}) {
-    auto both = plan_reshape(body, mask, size, {goal, Gender::kFemale, 1.f});
+    auto both = plan_reshape(body, cut_off, size, {goal, Gender::kFemale, 1.f});
     ASSERT_TRUE(both.ok()) << both.error().message;
     EXPECT_TRUE(both->identity());
   }
@@ -847,27 +859,19 @@ TEST(ReshapeField, FrameEdgeIsNoOutline) {
 TEST(ReshapeField, OutlineTurnsSmoothlyIntoAPartTheFrameCutsOff) {
   const cv::Size size(400, 500);
   const BodyLandmarks body = waist_up_figure(55.f);
-  cv::Mat mask = head_of_waist_up_figure(size);
-  cv::rectangle(mask, cv::Point(30, 100), cv::Point(270, 499), cv::Scalar(255), cv::FILLED);
-  cv::rectangle(mask, cv::Point(0, 300), cv::Point(30, 360), cv::Scalar(255), cv::FILLED);
-  cv::GaussianBlur(mask, mask, cv::Size(5, 5), 1.5);
+  const cv::Mat mask = waist_up_mask(size, {cv::Rect(cv::Point(30, 100), cv::Point(271, 500)),
+                                             cv::Rect(cv::Point(0, 300), cv::Point(31, 361))});
   for (Gender gender : {Gender::kMale, Gender::kFemale}) {
     auto field = plan_reshape(body, mask, size, {Goal::kSlimmer, gender, 1.f});
     ASSERT_TRUE(field.ok()) << field.error().message;
     ASSERT_FALSE(field->identity());
     EXPECT_GT(field->min_jacobian, 0.3f);
-    auto move_in = [&](float y) {
-      const cv::Point2f outline(30.f, y);
-      return static_cast<double>(field->forward(outline).x - outline.x);
-    };
-    double steepest = 0;
-    for (float y = 250; y < 410; y += 2) {
-      steepest = std::max(steepest, std::abs(move_in(y + 2) - move_in(y)) / 2.0);
-    }
+    const double steepest = steepest_outline_move(*field, 30.f, 250.f, 410.f, 2.f);
+    const double far_from_the_part = field->forward({30.f, 440.f}).x - 30.f;
     std::printf("the outline's move changes by %.2f px per px at most; %.1f px far from the part\n",
-                steepest, move_in(440));
+                steepest, far_from_the_part);
     EXPECT_LT(steepest, 0.8) << "the part's corner is sheared";
-    EXPECT_GT(move_in(440), 10.0) << "the outline away from it still slims";
+    EXPECT_GT(far_from_the_part, 10.0) << "the outline away from it still slims";
   }
 }
 
@@ -880,27 +884,19 @@ TEST(ReshapeField, OutlineTurnsSmoothlyIntoAPartTheFrameCutsOff) {
 TEST(ReshapeField, TorsoTheFrameCutsAcrossTapersIntoIt) {
   const cv::Size size(400, 500);
   const BodyLandmarks body = waist_up_figure(55.f);
-  cv::Mat mask = head_of_waist_up_figure(size);
-  cv::rectangle(mask, cv::Point(60, 100), cv::Point(250, 499), cv::Scalar(255), cv::FILLED);
-  cv::GaussianBlur(mask, mask, cv::Size(5, 5), 1.5);
+  const cv::Mat mask = waist_up_mask(size, {cv::Rect(cv::Point(60, 100), cv::Point(251, 500))});
   for (Goal goal : {Goal::kSlimmer, Goal::kFatter}) {
     for (Gender gender : {Gender::kMale, Gender::kFemale}) {
       auto field = plan_reshape(body, mask, size, {goal, gender, 1.f});
       ASSERT_TRUE(field.ok()) << field.error().message;
       ASSERT_FALSE(field->identity());
       EXPECT_GT(field->min_jacobian, 0.3f);
-      auto move_out = [&](float y) {
-        const cv::Point2f outline(250.f, y);
-        return static_cast<double>(field->forward(outline).x - outline.x);
-      };
-      double steepest = 0;
-      for (float y = 300; y < 497; ++y) {
-        steepest = std::max(steepest, std::abs(move_out(y + 1) - move_out(y)));
-      }
+      const double steepest = steepest_outline_move(*field, 250.f, 300.f, 497.f, 1.f);
+      const double above_the_frame = field->forward({250.f, 450.f}).x - 250.f;
       std::printf("the outline's move changes by %.2f px per px at most; %.1f px 50 px above the"
-                  " frame\n", steepest, move_out(450));
+                  " frame\n", steepest, above_the_frame);
       EXPECT_LT(steepest, 0.8) << "the change is sheared at the frame";
-      EXPECT_GT(std::abs(move_out(450)), 8.0) << "the outline above the frame still changes";
+      EXPECT_GT(std::abs(above_the_frame), 8.0) << "the outline above the frame still changes";
     }
   }
 }
