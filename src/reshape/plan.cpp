@@ -379,8 +379,8 @@ PlannedSegment plan_segment(const Segment& segment, const cv::Mat& mask_u8,
     // The skeleton's core stays put: the hip joints near the hip line, the shoulders at the top.
     const float core = segment.hip_core_px * smoothstep01((t - 0.55f) / 0.45f) +
                        segment.shoulder_core_px * (1.f - smoothstep01(t / 0.3f));
+    station.core = std::min({core, 0.8f * station.extent[0], 0.8f * station.extent[1]});
     if (section.contour[0] && section.contour[1]) {
-      station.core = std::min({core, 0.8f * station.extent[0], 0.8f * station.extent[1]});
       for (int side = 0; side < 2; ++side) {
         // Slimming cannot take more than 60 % of the tissue outside the core.
         wanted[side] = std::max(wanted[side], -0.6f * (station.extent[side] - station.core));
@@ -622,6 +622,30 @@ struct FieldGrids {
   std::vector<cv::Point2f> hand_motion;  // each freeze's rigid offset (zero for face and feet)
   cv::Mat hand_carry_px;  // how far the hands' rigid translation moves each node (px)
 };
+
+// The field may grow from the image's edge by at most kCapSlope px per px, whatever moves it.
+// The stations' caps (hold_the_change_off_the_frame) bound the outlines; this bounds the rest: a
+// torso whose hip line lies just above the bottom edge carries its change past its last
+// cross-section (the fade past a segment's end), and that was held to nothing over the border's
+// last cells, a smear (a suit portrait turned 12 degrees: its buttons dragged sideways).
+void taper_into_the_frame(cv::Size image_size, cv::Size2f cell_px, cv::Mat& dx, cv::Mat& dy) {
+  const float right = static_cast<float>(image_size.width - 1);
+  const float bottom = static_cast<float>(image_size.height - 1);
+  for (int j = 0; j < dx.rows; ++j) {
+    float* x = dx.ptr<float>(j);
+    float* y = dy.ptr<float>(j);
+    for (int i = 0; i < dx.cols; ++i) {
+      const cv::Point2f p = grid_to_pixel(i, j, cell_px);
+      const float most =
+          kCapSlope * std::max(0.f, std::min({p.x, p.y, right - p.x, bottom - p.y}));
+      const float moves = std::hypot(x[i], y[i]);
+      if (moves > most) {
+        x[i] *= most / moves;
+        y[i] *= most / moves;
+      }
+    }
+  }
+}
 
 // `repair_folds`: run the fold repair (enforce_min_jacobian) on the result; calibration rounds
 // skip it, so they compensate what smoothing and blending lose, never what the repair takes back
@@ -963,6 +987,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   cv::magnitude(rigid_dx, rigid_dy, out.hand_carry_px);
   out.dx = dx.mul(keep_map) + rigid_dx;
   out.dy = dy.mul(keep_map) + rigid_dy;
+  taper_into_the_frame(image_size, cell_px, out.dx, out.dy);
   pin_joints(model, cell_px, out.dx, out.dy, keep_map);
   // The fold repair may give a joint back a little motion where it sits right at a moved outline
   // (a hip landmark on the silhouette's edge): no fold is worth a pixel-exact joint.
