@@ -487,6 +487,36 @@ TEST(ReshapeField, BodyPastItsLastCrossSectionTapersIntoTheFrame) {
   }
 }
 
+// Legs out of sight (no thighs): a long coat's outline runs on below the hip line, where the
+// torso's change fades past its end. Its blend weight fading there too was normalised away until
+// it fell under the blend's cut-off, where the change stopped dead: a notch in the coat. Measured
+// below the hip line: the move changes by at most 0.17-0.35 px per px of height (0.82-1.60 before).
+TEST(ReshapeField, LongCoatBelowTheHipsHasNoNotchWithoutThighs) {
+  Synthetic s = synthetic_person();
+  for (int i = 25; i <= 32; ++i) s.body.visibility[i] = 0.1f;  // knees and feet not seen
+  cv::Mat coat(s.mask.size(), CV_8U, cv::Scalar(0));
+  cv::rectangle(coat, cv::Point(150, 220), cv::Point(250, 380), cv::Scalar(255), cv::FILLED);
+  cv::GaussianBlur(coat, coat, cv::Size(5, 5), 1.5);
+  cv::max(s.mask, coat, s.mask);
+  for (Goal goal : {Goal::kSlimmer, Goal::kFatter}) {
+    for (Gender gender : {Gender::kMale, Gender::kFemale}) {
+      auto field = plan_reshape(s.body, s.mask, s.mask.size(), {goal, gender, 1.f});
+      ASSERT_TRUE(field.ok());
+      ASSERT_FALSE(field->identity());
+      EXPECT_GT(field->min_jacobian, 0.3f);
+      double steepest = 0;
+      for (float x = 120; x <= 280; x += 4) {
+        for (float y = 280; y < 398; ++y) {
+          steepest = std::max(steepest, cv::norm(field->displacement_at({x, y + 1}) -
+                                                 field->displacement_at({x, y})));
+        }
+      }
+      std::printf("the move changes by %.2f px per px at most below the hip line\n", steepest);
+      EXPECT_LT(steepest, 0.75);
+    }
+  }
+}
+
 // A forearm reaching out of the frame from the torso's edge hides that side's contour just above
 // the waist (the search runs along the arm to the image border). The contour seen below it still
 // slims about as far as with the arm held out: the hidden stations ask for nothing, and averaging

@@ -851,6 +851,12 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
                                   std::max({0.f, -t, t - 1.f}) * axis.length);  // past the ends
     return moved * std::clamp(1.f - beyond / (kBandPerShift * magnitude + 1.f), 0.f, 1.f);
   };
+  // The hip line is handed from the torso to the thighs (ownership). Without thighs (the legs out
+  // of sight) nothing takes it over: the torso's own change fades past its end (own_offset), and
+  // its blend weight fading too was normalised away until the weight fell under the cut-off,
+  // where the change stopped dead (a notch in a long coat below the hip line).
+  bool has_thighs = false;
+  for (const PlannedSegment& p : planned) has_thighs = has_thighs || p.segment.kind == SegmentKind::kThigh;
   cv::parallel_for_(cv::Range(0, grid.height), [&](const cv::Range& rows) {
     std::vector<float> distances(planned.size()), along(planned.size());
     for (int j = rows.start; j < rows.end; ++j) {
@@ -875,7 +881,8 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
           const float softmin = kBlendSharpness * (distances[k] - nearest);
           if (softmin > 9.f) continue;
           const float t = along[k];
-          const float weight = std::exp(-softmin) * ownership(planned[k].segment.kind, t) *
+          const float weight = std::exp(-softmin) *
+                               (has_thighs ? ownership(planned[k].segment.kind, t) : 1.f) *
                                handover(k, t);
           if (weight < 1e-4f) continue;
           weight_sum += weight;
