@@ -96,10 +96,15 @@ Result<cv::Mat> predict_future_shape(person::PoseEstimator& estimator, const cv:
   // back unchanged as a "result" would show the user a before as their after. A tiny intensity
   // may move nothing by itself; the default one tells whether there is a body to change.
   if (request.intensity > 0.f && field->identity()) {
-    reshape::ReshapeRequest at_default = request;
-    at_default.intensity = 1.f;
-    Result<reshape::WarpField> probe = reshape::plan_reshape(body, mask, rgb.size(), at_default);
-    if (probe && probe->identity()) {
+    // At the default intensity or above, the field just planned already is the answer.
+    bool nothing_to_change = true;
+    if (request.intensity < 1.f) {
+      reshape::ReshapeRequest at_default = request;
+      at_default.intensity = 1.f;
+      Result<reshape::WarpField> probe = reshape::plan_reshape(body, mask, rgb.size(), at_default);
+      nothing_to_change = probe && probe->identity();
+    }
+    if (nothing_to_change) {
       // With several people, say whose body it is about: the largest is the one reshaped.
       const std::string who = pose->persons.size() > 1
                                   ? "the largest person (the one reshaped) shows"

@@ -46,6 +46,11 @@ struct Segment {
   cv::Point2f at(float t) const { return start + t * (end - start); }
   cv::Point2f direction() const;  // unit, start -> end
   cv::Point2f normal() const;     // unit, direction rotated +90 degrees; side 1 = +normal
+  cv::Point2f outward(int side) const { return side == 1 ? normal() : -normal(); }
+  // The point `distance` px from the axis at t on `side` (a cross-section's contour at its extent).
+  cv::Point2f beside(float t, int side, float distance) const {
+    return at(t) + distance * outward(side);
+  }
   float length() const;
 };
 

@@ -2,6 +2,8 @@
 // the Jacobian check and the full-resolution maps.
 #pragma once
 
+#include <algorithm>
+
 #include <opencv2/core.hpp>
 
 #include "reshape/reshape.h"
@@ -31,6 +33,11 @@ float enforce_min_jacobian(cv::Mat& dx, cv::Mat& dy, const cv::Mat& keep, const 
 inline constexpr float kStillPx = 0.01f;
 // The field returns to zero over this many grid cells at the image's edge.
 inline constexpr float kBorderCells = 3.f;
+// How far a position lies from the nearest edge of an image of `size` (px; negative outside).
+inline float distance_to_border(cv::Point2f p, cv::Size size) {
+  return std::min({p.x, p.y, static_cast<float>(size.width - 1) - p.x,
+                   static_cast<float>(size.height - 1) - p.y});
+}
 // The least move that shows: a field moving no node this far is the identity.
 inline constexpr float kVisiblePx = 0.5f;
 

@@ -35,9 +35,8 @@ BodyWidths measure_widths(const BodyLandmarks& body, const cv::Mat& person_mask)
       // cap or the image border measured something else (a raised arm, a cut-off body).
       for (int side = 0; side < 2; ++side) {
         if (!section.contour[side] && !section.at_partner[side]) return std::nullopt;
-        const cv::Point2f outward = side == 1 ? segment.normal() : -segment.normal();
-        const cv::Point2f edge = segment.at(t) + section.extent[side] * outward;
-        if (distance_to_frame_across(segment, edge, mask_u8.size()) < frame_cut_px) {
+        const cv::Point2f contour = segment.beside(t, side, section.extent[side]);
+        if (distance_to_frame_across(segment, contour, mask_u8.size()) < frame_cut_px) {
           return std::nullopt;
         }
       }

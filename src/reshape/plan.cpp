@@ -184,15 +184,13 @@ struct PlannedSegment {
 // from the nearest cross-sections above and below that end clear of every hand.
 void see_past_hands(const Segment& segment, const std::vector<Freeze>& frozen,
                     const std::vector<Station>& stations, std::vector<CrossSection>& sections) {
-  const cv::Point2f normal = segment.normal();
   const int count = static_cast<int>(sections.size());
   for (int side = 0; side < 2; ++side) {
-    const cv::Point2f outward = side == 1 ? normal : -normal;
     std::vector<bool> on_hand(sections.size(), false);
     for (int i = 0; i < count; ++i) {
       const CrossSection& section = sections[i];
       if (!section.valid || section.at_partner[side]) continue;
-      on_hand[i] = on_a_hand(frozen, segment.at(stations[i].t) + section.extent[side] * outward);
+      on_hand[i] = on_a_hand(frozen, segment.beside(stations[i].t, side, section.extent[side]));
     }
     auto clear = [&](int i) {
       return sections[i].valid && sections[i].contour[side] && !on_hand[i];
@@ -223,6 +221,24 @@ float distance_to_edge(const cv::Rect2f& frame, cv::Point2f origin, cv::Point2f 
   return std::max(0.f, far);
 }
 
+// Caps on each station's move (per side; infinite where a station sets none), spread along the
+// segment's axis: a cap grows by at most kCapSlope px per px from where it binds, or the one
+// narrow spot it binds at would be a notch in the outline.
+std::vector<std::array<float, 2>> spread_along_the_axis(
+    const PlannedSegment& planned, const std::vector<std::array<float, 2>>& cap) {
+  const std::vector<Station>& stations = planned.stations;
+  std::vector<std::array<float, 2>> spread(stations.size(), {INFINITY, INFINITY});
+  for (size_t i = 0; i < stations.size(); ++i) {
+    for (size_t j = 0; j < stations.size(); ++j) {
+      const float apart = std::abs(stations[i].t - stations[j].t) * planned.segment.length();
+      for (int side = 0; side < 2; ++side) {
+        spread[i][side] = std::min(spread[i][side], cap[j][side] + kCapSlope * apart);
+      }
+    }
+  }
+  return spread;
+}
+
 // Near the frame the field is held still over the border's last cells (kBorderCells), so a
 // change that reaches the frame ends there within a few pixels. Two ways that showed:
 // - Slimming's push band ends 0.5 x the shift beyond the old contour. Where the image's edge lies
@@ -234,8 +250,7 @@ float distance_to_edge(const cv::Rect2f& frame, cv::Point2f origin, cv::Point2f 
 //   man's upper arm: 15 px of move held to nothing over 13 px). A contour's change may grow only
 //   kCapSlope px per px of its distance from the border along the edges the segment's axis runs
 //   into, in both goals.
-// Each cap is spread along the axis (it may grow by kCapSlope px per px from where it binds), or
-// the one narrow spot would be a notch.
+// Each cap is spread along the axis (spread_along_the_axis).
 void hold_the_change_off_the_frame(PlannedSegment& planned, const std::vector<bool>& valid,
                                    cv::Size image_size, Goal goal) {
   constexpr float kBandAtTheBorder = 0.45f;
@@ -248,27 +263,23 @@ void hold_the_change_off_the_frame(PlannedSegment& planned, const std::vector<bo
   for (size_t i = 0; i < stations.size(); ++i) {
     if (!valid[i]) continue;  // off the image or the body: the border hold alone
     for (int side = 0; side < 2; ++side) {
-      const cv::Point2f outward = side == 1 ? segment.normal() : -segment.normal();
-      const cv::Point2f axis_point = segment.at(stations[i].t);
       if (goal == Goal::kSlimmer) {
         // Beyond the old contour the band has (0.5 x |shift| - u) / 1.5 of its move left at u;
         // at u = room (where the border begins) that is at most kBandAtTheBorder x border_px.
-        const float room = distance_to_edge(frame, axis_point, outward) - border_px -
-                           stations[i].extent[side] - stations[i].edge_margin[side];
+        const float room =
+            distance_to_edge(frame, segment.at(stations[i].t), segment.outward(side)) -
+            border_px - stations[i].extent[side] - stations[i].edge_margin[side];
         cap[i][side] = std::max(0.f, 2.f * room + 3.f * kBandAtTheBorder * border_px);
       }
-      const cv::Point2f contour = axis_point + stations[i].extent[side] * outward;
+      const cv::Point2f contour = segment.beside(stations[i].t, side, stations[i].extent[side]);
       const float to_edge = distance_to_frame_across(segment, contour, image_size);
       cap[i][side] = std::min(cap[i][side], kCapSlope * std::max(0.f, to_edge - border_px));
     }
   }
+  const std::vector<std::array<float, 2>> spread = spread_along_the_axis(planned, cap);
   for (size_t i = 0; i < stations.size(); ++i) {
     for (int side = 0; side < 2; ++side) {
-      float most = INFINITY;
-      for (size_t j = 0; j < stations.size(); ++j) {
-        const float apart = std::abs(stations[i].t - stations[j].t) * segment.length();
-        most = std::min(most, cap[j][side] + kCapSlope * apart);
-      }
+      const float most = spread[i][side];
       if (!std::isfinite(most)) continue;
       stations[i].shift[side] = std::clamp(stations[i].shift[side], -most, most);
       stations[i].max_shift[side] = std::min(stations[i].max_shift[side], most);
@@ -629,15 +640,12 @@ struct FieldGrids {
 // cross-section (the fade past a segment's end), and that was held to nothing over the border's
 // last cells, a smear (a suit portrait turned 12 degrees: its buttons dragged sideways).
 void taper_into_the_frame(cv::Size image_size, cv::Size2f cell_px, cv::Mat& dx, cv::Mat& dy) {
-  const float right = static_cast<float>(image_size.width - 1);
-  const float bottom = static_cast<float>(image_size.height - 1);
   for (int j = 0; j < dx.rows; ++j) {
     float* x = dx.ptr<float>(j);
     float* y = dy.ptr<float>(j);
     for (int i = 0; i < dx.cols; ++i) {
-      const cv::Point2f p = grid_to_pixel(i, j, cell_px);
       const float most =
-          kCapSlope * std::max(0.f, std::min({p.x, p.y, right - p.x, bottom - p.y}));
+          kCapSlope * std::max(0.f, distance_to_border(grid_to_pixel(i, j, cell_px), image_size));
       const float moves = std::hypot(x[i], y[i]);
       if (moves > most) {
         x[i] *= most / moves;
@@ -855,8 +863,9 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   // of sight) nothing takes it over: the torso's own change fades past its end (own_offset), and
   // its blend weight fading too was normalised away until the weight fell under the cut-off,
   // where the change stopped dead (a notch in a long coat below the hip line).
-  bool has_thighs = false;
-  for (const PlannedSegment& p : planned) has_thighs = has_thighs || p.segment.kind == SegmentKind::kThigh;
+  const bool has_thighs = std::any_of(planned.begin(), planned.end(), [](const PlannedSegment& p) {
+    return p.segment.kind == SegmentKind::kThigh;
+  });
   cv::parallel_for_(cv::Range(0, grid.height), [&](const cv::Range& rows) {
     std::vector<float> distances(planned.size()), along(planned.size());
     for (int j = rows.start; j < rows.end; ++j) {
@@ -980,9 +989,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
         }
         const cv::Point2f rigid =
             riding_sum > 0 ? (1.f - still) * rigid_sum / riding_sum : cv::Point2f(0, 0);
-        const float to_border = std::min({p.x, p.y, static_cast<float>(image_size.width - 1) - p.x,
-                                          static_cast<float>(image_size.height - 1) - p.y});
-        const float border = smoothstep01(to_border / border_px);
+        const float border = smoothstep01(distance_to_border(p, image_size) / border_px);
         keep_map.at<float>(j, i) = keep * border;
         rigid_dx.at<float>(j, i) = (1.f - keep) * border * rigid.x;
         rigid_dy.at<float>(j, i) = (1.f - keep) * border * rigid.y;
@@ -1009,9 +1016,8 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
 // point pushed through the field.
 float realised_shift(const Segment& segment, const Station& station, int side,
                      const WarpField& field) {
-  const cv::Point2f outward = side == 1 ? segment.normal() : -segment.normal();
-  const cv::Point2f contour = segment.at(station.t) + station.extent[side] * outward;
-  return (field.forward(contour) - contour).dot(outward);
+  const cv::Point2f contour = segment.beside(station.t, side, station.extent[side]);
+  return (field.forward(contour) - contour).dot(segment.outward(side));
 }
 
 // Closed loop: smoothing, blending with neighbouring segments and the freeze shave the contour
@@ -1049,7 +1055,7 @@ void calibrate_shifts(std::vector<PlannedSegment>& planned, const WarpField& fie
     // a station whose limit dips (an outline meeting a held object at one cross-section) left a
     // notch across the whole cross-section, whose inside scales with the command (a strap down a
     // slimmed chest zigzagged).
-    std::vector<std::array<float, 2>> limit(static_cast<size_t>(count));
+    std::vector<std::array<float, 2>> limit(static_cast<size_t>(count)), seen_limit(limit.size());
     for (int i = 0; i < count; ++i) {
       const Station& station = p.stations[i];
       for (int side = 0; side < 2; ++side) {
@@ -1058,19 +1064,17 @@ void calibrate_shifts(std::vector<PlannedSegment>& planned, const WarpField& fie
             station.target[side] < 0
                 ? std::min(kLimitSlack * station.max_shift[side], p.max_slim_shift_px)
                 : station.max_shift[side]);
+        // A station whose contour was not seen is not calibrated: its limit binds only itself.
+        seen_limit[i][side] = station.seen[side] ? limit[i][side] : INFINITY;
       }
     }
+    const std::vector<std::array<float, 2>> spread = spread_along_the_axis(p, seen_limit);
     for (int i = 0; i < count; ++i) {
       Station& station = p.stations[i];
       for (int side = 0; side < 2; ++side) {
-        float spread = limit[i][side];
-        for (int j = 0; j < count; ++j) {
-          if (!p.stations[j].seen[side]) continue;  // not calibrated: its command stays planned
-          const float apart = std::abs(p.stations[j].t - station.t) * segment.length();
-          spread = std::min(spread, limit[j][side] + kCapSlope * apart);
-        }
         const float target = std::abs(station.target[side]);
-        const float most = std::max(target, std::min(spread, kMaxGain * target));
+        const float bound = std::min(limit[i][side], spread[i][side]);
+        const float most = std::max(target, std::min(bound, kMaxGain * target));
         const float smoothed = 0.25f * ratio[std::max(0, i - 1)][side] + 0.5f * ratio[i][side] +
                                0.25f * ratio[std::min(count - 1, i + 1)][side];
         const float command = station.shift[side] * smoothed;
