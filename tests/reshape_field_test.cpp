@@ -32,8 +32,10 @@ struct Synthetic {
 // kBentArmHandAtHip: as kHandAtHip, but the elbow held out so the arm bends 50 degrees.
 // kForearmOutOfFrame: the left arm (image right) hangs to an elbow at the torso's edge and its
 // forearm reaches out of the frame just above the waist (a side view hugging something).
+// kArmsFolded: both forearms lie across the waist, the elbows out past its outline.
 enum class Pose {
-  kArmsOut, kHandAtHip, kBentArmHandAtHip, kKneesTogether, kHandOnWaist, kForearmOutOfFrame
+  kArmsOut, kHandAtHip, kBentArmHandAtHip, kKneesTogether, kHandOnWaist, kForearmOutOfFrame,
+  kArmsFolded
 };
 Synthetic synthetic_person(cv::Size size = {400, 600}, Pose pose = Pose::kArmsOut) {
   Synthetic s;
@@ -59,6 +61,12 @@ Synthetic synthetic_person(cv::Size size = {400, 600}, Pose pose = Pose::kArmsOu
   if (pose == Pose::kHandOnWaist) {
     b.px[13] = P(255, 235), b.px[15] = P(215, 245);  // elbow, wrist
     b.px[17] = P(193, 252), b.px[19] = P(189, 243), b.px[21] = P(200, 238);  // pinky, index, thumb
+  }
+  if (pose == Pose::kArmsFolded) {
+    b.px[13] = P(258, 243), b.px[15] = P(165, 240);  // elbows, wrists
+    b.px[14] = P(142, 243), b.px[16] = P(235, 246);
+    for (int i : {17, 19, 21}) b.px[i] = P(150, 240);
+    for (int i : {18, 20, 22}) b.px[i] = P(250, 246);
   }
   if (pose == Pose::kForearmOutOfFrame) {
     b.px[13] = P(262, 228), b.px[15] = P(385, 224);  // elbow, wrist
@@ -584,6 +592,44 @@ TEST(ReshapeField, NoWidthLeavesTheWindowWhereNothingHoldsItBack) {
         ASSERT_TRUE(was[k] && is[k]) << "width " << k;
         const double change = (*is[k] - *was[k]) / *was[k];
         EXPECT_LE(std::abs(change), goal == Goal::kSlimmer ? 0.20 : 0.30) << "width " << k;
+      }
+    }
+  }
+}
+
+// The sex's profile holds where the region that sex changes most is held back: the issue's
+// dominant change at least 1.3x the other's (male: waist over hips; female: hips and mid-thigh
+// over waist), on the input's mask warped by the field, never below the window's least change.
+// Folded arms, elbows out past the waist's outline: the waist's width ends at the arms, which
+// slim little, and the hips slimmed on as planned. Measured, best male waist / hips: -12.1 /
+// -12.3 % before the profile was held, -12.1 / -9.2 % since. (Fattened, a man's waist runs past
+// the search cap at the elbows: not measurable.)
+TEST(ReshapeField, FoldedArmsKeepTheSexsProfile) {
+  const Synthetic s = synthetic_person({400, 600}, Pose::kArmsFolded);
+  const BodyWidths before = measure_widths(s.body, s.mask);
+  for (Goal goal : {Goal::kSlimmer, Goal::kFatter}) {
+    for (Gender gender : {Gender::kMale, Gender::kFemale}) {
+      SCOPED_TRACE(std::string(goal == Goal::kSlimmer ? "best " : "worst ") +
+                   (gender == Gender::kMale ? "male" : "female"));
+      auto field = plan_reshape(s.body, s.mask, s.mask.size(), {goal, gender, 1.f});
+      ASSERT_TRUE(field.ok());
+      const WidthChanges changes =
+          width_changes(before, measure_widths(s.body, warp_mask(s.mask, *field)));
+      if (goal == Goal::kSlimmer || gender == Gender::kFemale) {
+        ASSERT_FALSE(std::isnan(changes.waist) || std::isnan(changes.hips));
+      }
+      if (gender == Gender::kMale && !std::isnan(changes.waist)) {
+        EXPECT_GE(std::abs(changes.waist), 1.3 * std::abs(changes.hips));
+      }
+      if (gender == Gender::kFemale) {
+        EXPECT_GE(std::abs(changes.hips), 1.3 * std::abs(changes.waist));
+        EXPECT_GE(std::abs(changes.thigh), 1.3 * std::abs(changes.waist));
+      }
+      const double least = goal == Goal::kSlimmer ? 0.08 : 0.10;
+      for (double change : {changes.waist, changes.hips, changes.thigh}) {
+        if (!std::isnan(change)) {
+          EXPECT_GE(std::abs(change), least);
+        }
       }
     }
   }

@@ -1084,53 +1084,103 @@ void calibrate_shifts(std::vector<PlannedSegment>& planned, const WarpField& fie
   }
 }
 
-// The gain table's entries are set for the bodies whose bone, arms and blending hold a region
-// back; where nothing does (a narrow pelvis, a hip no hand rests on), calibration realises them in
-// full and overshoots the issue's window. The input's mask warped by the field is measured as
-// the acceptance measures it (`measure_widths`; reading the field at the contour points read
-// soccer_three_players' hips 2 points short): a waist, hip line or mid-thigh changed by more than
-// kMostSlimming / kMostFattening x the intensity has its commands scaled down around its station
-// (the thighs' share of the hip line with it); true when any was, and the field must be
-// rasterised again.
-constexpr float kMostSlimming = 0.19f, kMostFattening = 0.29f;
-bool hold_within_the_window(std::vector<PlannedSegment>& planned, const WidthChanges& changes,
-                            const ReshapeRequest& request) {
-  bool held = false;
-  const float most =
-      (request.goal == Goal::kSlimmer ? kMostSlimming : kMostFattening) * request.intensity;
-  auto scale_around = [](PlannedSegment& p, float t, float half_band, float factor) {
-    for (Station& station : p.stations) {
-      const float away = std::max(0.f, std::abs(station.t - t) - half_band);
-      const float weight = 1.f - smoothstep01(away / 0.15f);
-      const float scale = 1.f - (1.f - factor) * weight;
-      for (float& shift : station.shift) shift *= scale;
-    }
-  };
-  std::vector<PlannedSegment*> thighs;
+// Scales a segment's commands by `factor` around station `t` (within `half_band` in full, fading
+// out over 0.15 of the axis beyond it).
+void scale_around(PlannedSegment& planned, float t, float half_band, float factor) {
+  for (Station& station : planned.stations) {
+    const float away = std::max(0.f, std::abs(station.t - t) - half_band);
+    const float weight = 1.f - smoothstep01(away / 0.15f);
+    const float scale = 1.f - (1.f - factor) * weight;
+    for (float& shift : station.shift) shift *= scale;
+  }
+}
+
+// The torso and thighs whose widths the acceptance measures (each may be absent).
+struct MeasuredSegments {
   PlannedSegment* torso = nullptr;
+  std::vector<PlannedSegment*> thighs;
+};
+MeasuredSegments measured_segments(std::vector<PlannedSegment>& planned) {
+  MeasuredSegments measured;
   for (PlannedSegment& p : planned) {
-    if (p.segment.kind == SegmentKind::kTorso) torso = &p;
-    if (p.segment.kind == SegmentKind::kThigh) thighs.push_back(&p);
+    if (p.segment.kind == SegmentKind::kTorso) measured.torso = &p;
+    if (p.segment.kind == SegmentKind::kThigh) measured.thighs.push_back(&p);
   }
-  if (torso) {
-    for (const auto& [t, half_band, change] :
-         {std::tuple{kWaistT, kWaistHalfBand, changes.waist},
-          std::tuple{kHipsT, kHipsHalfBand, changes.hips}}) {
-      if (std::isnan(change) || std::abs(change) <= most) continue;
-      const float factor = most / static_cast<float>(std::abs(change));
-      scale_around(*torso, t, half_band, factor);
-      held = true;
-      if (t == kHipsT) {
-        for (PlannedSegment* thigh : thighs) scale_around(*thigh, 0.f, 0.05f, factor);
-      }
+  return measured;
+}
+
+// The acceptance's widths, in WidthChanges' order.
+enum MeasuredWidth : int { kWaistWidth, kHipsWidth, kThighWidth, kMeasuredWidths };
+
+// Scales one measured width's commands (the thighs' share of the hip line goes with the hips).
+void scale_width(MeasuredSegments& measured, MeasuredWidth width, float factor) {
+  if (width == kThighWidth) {
+    for (PlannedSegment* thigh : measured.thighs) {
+      scale_around(*thigh, kMidThighT, kMidThighHalfBand, factor);
     }
+    return;
   }
-  if (std::isnan(changes.thigh) || std::abs(changes.thigh) <= most) return held;
-  for (PlannedSegment* thigh : thighs) {
-    scale_around(*thigh, kMidThighT, kMidThighHalfBand,
-                 most / static_cast<float>(std::abs(changes.thigh)));
+  if (!measured.torso) return;
+  const bool waist = width == kWaistWidth;
+  scale_around(*measured.torso, waist ? kWaistT : kHipsT, waist ? kWaistHalfBand : kHipsHalfBand,
+               factor);
+  if (width == kHipsWidth) {
+    for (PlannedSegment* thigh : measured.thighs) scale_around(*thigh, 0.f, 0.05f, factor);
   }
-  return true;
+}
+
+// Two holds on what the input's mask warped by the field measures, the way the acceptance
+// measures it (`measure_widths`; reading the field at the contour points read
+// soccer_three_players' hips 2 points short). Each scales a region's commands around its station;
+// true when any was, and the field must be rasterised again.
+//
+// The window: the gain table's entries are set for the bodies whose bone, arms and blending hold
+// a region back; where nothing does (a narrow pelvis, a hip no hand rests on), calibration
+// realises them in full and overshoots the issue's window. A waist, hip line or mid-thigh changed
+// by more than kMostSlimming / kMostFattening x the intensity is scaled down to it.
+//
+// The sex's profile: where the region that sex changes most is held back (forearms folded across
+// a man's waist, arms around a dog in a side view), the others are changed less, so the body
+// still changes the way that sex does (the issue: the dominant change at least 1.3x the other;
+// kLeastProfileRatio leaves room for the blending between stations), but never below the
+// window's least change (kLeastSlimming / kLeastFattening x the intensity). Male: the waist over
+// the hips; female: the hips and the mid-thigh over the waist.
+constexpr float kMostSlimming = 0.19f, kMostFattening = 0.29f;
+constexpr float kLeastSlimming = 0.09f, kLeastFattening = 0.11f;
+constexpr float kLeastProfileRatio = 1.4f;
+bool hold_within_the_issue(std::vector<PlannedSegment>& planned, const WidthChanges& changes,
+                           const ReshapeRequest& request) {
+  const bool slimmer = request.goal == Goal::kSlimmer;
+  const float most = (slimmer ? kMostSlimming : kMostFattening) * request.intensity;
+  const float least = (slimmer ? kLeastSlimming : kLeastFattening) * request.intensity;
+  MeasuredSegments measured = measured_segments(planned);
+  // |change| per width once held (NaN: not measurable), and the factor each gets.
+  std::array<float, kMeasuredWidths> size = {}, factor = {1.f, 1.f, 1.f};
+  const std::array<double, kMeasuredWidths> change = {changes.waist, changes.hips, changes.thigh};
+  for (int k = 0; k < kMeasuredWidths; ++k) {
+    size[k] = std::abs(static_cast<float>(change[k]));
+    if (size[k] > most) factor[k] = most / size[k], size[k] = most;
+  }
+  auto hold_under = [&](MeasuredWidth secondary, float dominant) {
+    if (std::isnan(size[secondary]) || std::isnan(dominant)) return;
+    const float allowed = std::max(dominant / kLeastProfileRatio, least);
+    if (size[secondary] > allowed) factor[secondary] *= allowed / size[secondary];
+  };
+  if (request.gender == Gender::kMale) {
+    hold_under(kHipsWidth, size[kWaistWidth]);
+  } else {
+    // The smaller of the two dominant widths that can be measured bounds the waist.
+    const float hips = size[kHipsWidth], thigh = size[kThighWidth];
+    hold_under(kWaistWidth,
+               std::isnan(hips) ? thigh : std::isnan(thigh) ? hips : std::min(hips, thigh));
+  }
+  bool held = false;
+  for (int k = 0; k < kMeasuredWidths; ++k) {
+    if (factor[k] >= 1.f) continue;
+    scale_width(measured, static_cast<MeasuredWidth>(k), factor[k]);
+    held = true;
+  }
+  return held;
 }
 
 // Whether the frame shows the torso below mid-chest (a contour at one of its cross-sections from
@@ -1199,10 +1249,12 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   // rasterisation (a few ms at 1080p).
   constexpr int kCalibrations = 2;
   FieldGrids grids;
+  std::vector<cv::Point2f> hands_went;  // the hands' motion the round starts from
   for (int round = 0;; ++round) {
     const bool last = round == kCalibrations;
-    grids = rasterize(planned, model, request.goal, grids.hand_motion, off_body_px, image_size,
-                      grid, field.cell_px, last);
+    hands_went = grids.hand_motion;
+    grids = rasterize(planned, model, request.goal, hands_went, off_body_px, image_size, grid,
+                      field.cell_px, last);
     field.dx = grids.dx;
     field.dy = grids.dy;
     field.roi = cv::Rect(cv::Point(0, 0), image_size);
@@ -1212,9 +1264,10 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   field.roi = moved_region(field.dx, field.dy, field.cell_px, image_size);  // warp only that
   const WidthChanges changes =
       width_changes(measure_widths(body, mask_u8), measure_widths(body, warp_mask(mask_u8, field)));
-  if (hold_within_the_window(planned, changes, request)) {
-    grids = rasterize(planned, model, request.goal, grids.hand_motion, off_body_px, image_size,
-                      grid, field.cell_px, true);
+  // Held, the last round runs again from the same hands' motion, so only the held regions change.
+  if (hold_within_the_issue(planned, changes, request)) {
+    grids = rasterize(planned, model, request.goal, hands_went, off_body_px, image_size, grid,
+                      field.cell_px, true);
   }
   // A field that moves no pixel by half a pixel changes nothing anyone can see (what is left of a
   // body whose outline the frame cuts off, a tiny intensity): it is the identity, so the caller
