@@ -218,7 +218,7 @@ bool on_a_hand(const std::vector<Freeze>& frozen, cv::Point2f p) {
 }
 
 CrossSection measure_cross_section(const Segment& segment, float t, const cv::Mat& mask_u8,
-                                   const std::vector<Freeze>* hands) {
+                                   const std::vector<Freeze>* hands, float search_px) {
   CrossSection section;
   const cv::Point2f origin = segment.at(t);
   if (!inside(mask_u8, origin) || mask_at(mask_u8, origin) < kOnBody) return section;
@@ -229,7 +229,7 @@ CrossSection measure_cross_section(const Segment& segment, float t, const cv::Ma
 
   for (int side = 0; side < 2; ++side) {
     const cv::Point2f step = side == 0 ? -normal : normal;
-    float cap = segment.cap_px;
+    float cap = search_px > 0.f ? search_px : segment.cap_px;
     bool partner_cap = false;
     if (segment.has_partner) {
       const cv::Point2f partner =

@@ -92,9 +92,11 @@ struct CrossSection {
 };
 
 // `hands` (optional): the free space beyond a contour runs through them (a hand is frozen, so the
-// change next to it cannot drag it along).
+// change next to it cannot drag it along). `search_px` (optional): how far the contour search
+// runs instead of the segment's cap.
 CrossSection measure_cross_section(const Segment& segment, float t, const cv::Mat& mask_u8,
-                                   const std::vector<Freeze>* hands = nullptr);
+                                   const std::vector<Freeze>* hands = nullptr,
+                                   float search_px = 0.f);
 
 // How far `p` lies from the frame's edges that `segment`'s axis runs into (those it meets at
 // more than 30 degrees off parallel): where the frame cuts across a body part (an arm or a
