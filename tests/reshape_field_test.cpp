@@ -24,6 +24,18 @@ struct Synthetic {
   cv::Mat rgb;
 };
 
+// Every landmark seen; the face's 11 in rows of five `step` apart, the first row's middle at
+// `centre`. The caller places the body.
+BodyLandmarks seen_body_with_face(cv::Point2f centre, cv::Point2f step) {
+  BodyLandmarks body;
+  body.visibility.fill(1.f);
+  for (int i = 0; i <= 10; ++i) {
+    body.px[i] = centre + cv::Point2f(static_cast<float>(i % 5 - 2) * step.x,
+                                      static_cast<float>(i / 5) * step.y);
+  }
+  return body;
+}
+
 // A 400x600 standing figure: head, torso, arms held away from the body, legs apart.
 // kHandAtHip: the right arm (image left) hangs down instead, its hand touching the hip.
 // kKneesTogether: the thighs meet from the crotch down (no inner contour to move).
@@ -479,12 +491,7 @@ TEST(ReshapeField, SkeletonCoreHoldsWhereOneOutlineIsHidden) {
 // (-13.9 / +16.1 px against -14.8 / +17.8 px; 0 before).
 TEST(ReshapeField, LeaningBackMovesAsAWhole) {
   const cv::Size size(400, 600);
-  BodyLandmarks body;
-  body.visibility.fill(1.f);
-  for (int i = 0; i <= 10; ++i) {
-    body.px[i] = {170.f + static_cast<float>(i % 5 - 2) * 5.f,
-                  95.f + static_cast<float>(i / 5) * 10.f};
-  }
+  BodyLandmarks body = seen_body_with_face({170, 95}, {5, 10});
   for (int i = 13; i <= 22; ++i) body.visibility[i] = 0.05f, body.px[i] = {200, 250};  // no arms
   body.px[11] = {215, 150}, body.px[12] = {185, 150};  // shoulders, one behind the other
   body.px[23] = {215, 330}, body.px[24] = {185, 330};  // hips
@@ -636,9 +643,10 @@ TEST(ReshapeField, OutlineDoesNotStepWhereLegsPartAtAHem) {
 // nothing does (this synthetic body with a narrow pelvis and the arms away), the field is held
 // within the window: no width slims by more than 20 % or fattens by more than 30 % at
 // intensity 1. Measured: female slimming hips -19.6 %, -20.8 % before the hold.
-TEST(ReshapeField, NoWidthLeavesTheWindowWhereNothingHoldsItBack) {
-  Synthetic s = synthetic_person();
-  s.body.px[23] = {212, 300}, s.body.px[24] = {188, 300};  // hip joints closer: less bone
+// Plans `s` in both goals and genders at intensity 1 and hands `check` each case's widths on
+// the input's mask and on that mask warped by the field, under a trace naming the case.
+template <typename Check>
+void for_every_goal_and_gender(const Synthetic& s, Check check) {
   const BodyWidths before = measure_widths(s.body, s.mask);
   for (Goal goal : {Goal::kSlimmer, Goal::kFatter}) {
     for (Gender gender : {Gender::kMale, Gender::kFemale}) {
@@ -646,16 +654,24 @@ TEST(ReshapeField, NoWidthLeavesTheWindowWhereNothingHoldsItBack) {
                    (gender == Gender::kMale ? "male" : "female"));
       auto field = plan_reshape(s.body, s.mask, s.mask.size(), {goal, gender, 1.f});
       ASSERT_TRUE(field.ok());
-      const BodyWidths after = measure_widths(s.body, warp_mask(s.mask, *field));
-      const std::optional<float> was[] = {before.waist_px, before.hips_px, before.thigh_px};
-      const std::optional<float> is[] = {after.waist_px, after.hips_px, after.thigh_px};
-      for (int k = 0; k < 3; ++k) {
-        ASSERT_TRUE(was[k] && is[k]) << "width " << k;
-        const double change = (*is[k] - *was[k]) / *was[k];
-        EXPECT_LE(std::abs(change), goal == Goal::kSlimmer ? 0.20 : 0.30) << "width " << k;
-      }
+      check(goal, gender, before, measure_widths(s.body, warp_mask(s.mask, *field)));
     }
   }
+}
+
+TEST(ReshapeField, NoWidthLeavesTheWindowWhereNothingHoldsItBack) {
+  Synthetic s = synthetic_person();
+  s.body.px[23] = {212, 300}, s.body.px[24] = {188, 300};  // hip joints closer: less bone
+  for_every_goal_and_gender(s, [](Goal goal, Gender, const BodyWidths& before,
+                                  const BodyWidths& after) {
+    const std::optional<float> was[] = {before.waist_px, before.hips_px, before.thigh_px};
+    const std::optional<float> is[] = {after.waist_px, after.hips_px, after.thigh_px};
+    for (int k = 0; k < 3; ++k) {
+      ASSERT_TRUE(was[k] && is[k]) << "width " << k;
+      const double change = (*is[k] - *was[k]) / *was[k];
+      EXPECT_LE(std::abs(change), goal == Goal::kSlimmer ? 0.20 : 0.30) << "width " << k;
+    }
+  });
 }
 
 // The sex's profile holds where the region that sex changes most is held back: the issue's
@@ -667,33 +683,26 @@ TEST(ReshapeField, NoWidthLeavesTheWindowWhereNothingHoldsItBack) {
 // the search cap at the elbows: not measurable.)
 TEST(ReshapeField, FoldedArmsKeepTheSexsProfile) {
   const Synthetic s = synthetic_person({400, 600}, Pose::kArmsFolded);
-  const BodyWidths before = measure_widths(s.body, s.mask);
-  for (Goal goal : {Goal::kSlimmer, Goal::kFatter}) {
-    for (Gender gender : {Gender::kMale, Gender::kFemale}) {
-      SCOPED_TRACE(std::string(goal == Goal::kSlimmer ? "best " : "worst ") +
-                   (gender == Gender::kMale ? "male" : "female"));
-      auto field = plan_reshape(s.body, s.mask, s.mask.size(), {goal, gender, 1.f});
-      ASSERT_TRUE(field.ok());
-      const WidthChanges changes =
-          width_changes(before, measure_widths(s.body, warp_mask(s.mask, *field)));
-      if (goal == Goal::kSlimmer || gender == Gender::kFemale) {
-        ASSERT_FALSE(std::isnan(changes.waist) || std::isnan(changes.hips));
-      }
-      if (gender == Gender::kMale && !std::isnan(changes.waist)) {
-        EXPECT_GE(std::abs(changes.waist), 1.3 * std::abs(changes.hips));
-      }
-      if (gender == Gender::kFemale) {
-        EXPECT_GE(std::abs(changes.hips), 1.3 * std::abs(changes.waist));
-        EXPECT_GE(std::abs(changes.thigh), 1.3 * std::abs(changes.waist));
-      }
-      const double least = goal == Goal::kSlimmer ? 0.08 : 0.10;
-      for (double change : {changes.waist, changes.hips, changes.thigh}) {
-        if (!std::isnan(change)) {
-          EXPECT_GE(std::abs(change), least);
-        }
+  for_every_goal_and_gender(s, [](Goal goal, Gender gender, const BodyWidths& before,
+                                  const BodyWidths& after) {
+    const WidthChanges changes = width_changes(before, after);
+    if (goal == Goal::kSlimmer || gender == Gender::kFemale) {
+      ASSERT_FALSE(std::isnan(changes.waist) || std::isnan(changes.hips));
+    }
+    if (gender == Gender::kMale && !std::isnan(changes.waist)) {
+      EXPECT_GE(std::abs(changes.waist), 1.3 * std::abs(changes.hips));
+    }
+    if (gender == Gender::kFemale) {
+      EXPECT_GE(std::abs(changes.hips), 1.3 * std::abs(changes.waist));
+      EXPECT_GE(std::abs(changes.thigh), 1.3 * std::abs(changes.waist));
+    }
+    const double least = goal == Goal::kSlimmer ? 0.08 : 0.10;
+    for (double change : {changes.waist, changes.hips, changes.thigh}) {
+      if (!std::isnan(change)) {
+        EXPECT_GE(std::abs(change), least);
       }
     }
-  }
+  });
 }
 
 // Fattening lays the warped person over the original. A photo's edge (its anti-aliased rim)
@@ -901,12 +910,7 @@ TEST(ReshapeField, UpperBodyOnlyChangesWhatIsVisible) {
 // the original, which hides this here; turned on its side, the photo showed it in both goals.)
 TEST(ReshapeField, BackgroundAboveSlopingShouldersStaysPut) {
   const cv::Size size(600, 700);
-  BodyLandmarks body;
-  body.visibility.fill(1.f);
-  for (int i = 0; i <= 10; ++i) {
-    body.px[i] = {300.f + static_cast<float>(i % 5 - 2) * 12.f,
-                  190.f + static_cast<float>(i / 5) * 25.f};
-  }
+  BodyLandmarks body = seen_body_with_face({300, 190}, {12, 25});
   body.px[11] = {470, 440}, body.px[12] = {130, 460};  // shoulders on the slope
   body.px[23] = {360, 1150}, body.px[24] = {240, 1150};  // hips guessed below the frame
   // Everything below the shoulders is out of sight: arms guessed hanging below them (odd
@@ -970,12 +974,7 @@ TEST(ReshapeField, ChestUpPortraitIsLeftAsItIs) {
 // one at `right_shoulder_x`), hips guessed below the frame, arms and legs out of sight. Each test
 // gives its mask the body it needs (waist_up_mask).
 BodyLandmarks waist_up_figure(float right_shoulder_x) {
-  BodyLandmarks body;
-  body.visibility.fill(1.f);
-  for (int i = 0; i <= 10; ++i) {
-    body.px[i] = {150.f + static_cast<float>(i % 5 - 2) * 8.f,
-                  55.f + static_cast<float>(i / 5) * 15.f};
-  }
+  BodyLandmarks body = seen_body_with_face({150, 55}, {8, 15});
   body.px[11] = {255, 120}, body.px[12] = {right_shoulder_x, 120};  // shoulders
   body.px[23] = {215, 560}, body.px[24] = {95, 560};  // hips guessed below the frame
   for (int i = 13; i <= 32; ++i) body.visibility[i] = 0.05f;
