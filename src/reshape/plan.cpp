@@ -218,7 +218,7 @@ void see_past_hands(const Segment& segment, const std::vector<Freeze>& frozen,
 // station away from the seen one. Without it the seen stations carried their whole change up to
 // where the outline left the search and the hidden ones none: the outline turned a corner there,
 // a shelf when fattening (Sintel's leaning figure: 28.7 px of shift over 13 px of the axis).
-// Nor is an outline within an arm's reach of its axis, or on a hand: that is the arm lying
+// An outline within an arm's reach of its axis, or on a hand, is not taken: that is the arm lying
 // against the side (a hand on the hip), which the torso would then carry. Limbs are not followed:
 // an arm's outline running on past its short cap is the torso it lies against.
 void follow_the_outline_past_the_cap(const Segment& segment, const BodyModel& model,
