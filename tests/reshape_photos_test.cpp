@@ -3,6 +3,7 @@
 // pipeline lands, the lead re-runs it on the output instead.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <optional>
 #include <vector>
 
@@ -167,6 +168,40 @@ TEST(ReshapePhotos, GrowingHipPushesTheHandOut) {
     // The deepest dent. Measured: 7.5 px (male) when the hand moved with its centre, < 1 px now.
     EXPECT_LE(deepest_dip(moves), 2.0);
     EXPECT_GT(field->min_jacobian, 0.3f);
+  }
+}
+
+// The same hand at intensity 2: the hip beside it pushes it out twice as far, farther than the
+// hand's widest fade carries from the still background around it. The fade folded, the repair
+// left lumps, and widths changed less than at intensity 1 or barely more (before the hand's move
+// was capped at what its fade carries, at 1 -> 2: male waist +26.1 -> +29.2 %, thigh +18.7 ->
+// +17.0 %; female thigh +26.6 -> +25.2 %; now male waist / hips / thigh +26.1 / +19.0 / +18.7 ->
+// +50.6 / +24.1 / +34.1 %, female waist / hips +13.3 / +23.5 -> +22.7 / +30.4 %). Fattening twice
+// as much must change every width more than once.
+TEST(ReshapePhotos, FatteningTwiceAsMuchBesideAHandChangesMore) {
+  const auto photo = load_reference_photo("woman_standing_front_studio");
+  ASSERT_TRUE(photo);
+  for (Gender gender : kGenders) {
+    SCOPED_TRACE(label(photo->name, Goal::kFatter, gender));
+    const Quality one = evaluate(*photo, {Goal::kFatter, gender, 1.f});
+    const Quality two = evaluate(*photo, {Goal::kFatter, gender, 2.f});
+    const WidthChanges at_one = width_changes(one.before, one.after);
+    const WidthChanges at_two = width_changes(two.before, two.after);
+    std::printf("%s: waist %+.1f -> %+.1f, hips %+.1f -> %+.1f, thigh %+.1f -> %+.1f %%\n",
+                gender == Gender::kMale ? "male" : "female", 100 * at_one.waist,
+                100 * at_two.waist, 100 * at_one.hips, 100 * at_two.hips, 100 * at_one.thigh,
+                100 * at_two.thigh);
+    // Each width measurable at both (a thigh fattened by half may run past its search).
+    int compared = 0;
+    for (const auto& [once, twice] : {std::pair{at_one.waist, at_two.waist},
+                                      std::pair{at_one.hips, at_two.hips},
+                                      std::pair{at_one.thigh, at_two.thigh}}) {
+      if (std::isnan(once) || std::isnan(twice)) continue;
+      EXPECT_GT(twice, 1.2 * once);
+      ++compared;
+    }
+    EXPECT_GE(compared, 2);
+    EXPECT_GT(two.min_jacobian, 0.3);
   }
 }
 

@@ -1009,6 +1009,18 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
   std::vector<float> fade(model.frozen.size());
   for (size_t k = 0; k < model.frozen.size(); ++k) {
     const Freeze& frozen = model.frozen[k];
+    const float widest = std::max(frozen.fade_px, kMaxFade * model.scale_px);
+    // Fattening, a hand moves no farther than its widest fade carries from still background
+    // within kFreezeEdgeSlope. Pushed farther by a fattening hip (intensity 2: 60 px where the
+    // fade could carry 23), the fade folded at its edge, the repair left lumps in the hip and the
+    // thigh beside it changed less than at intensity 1, and the background in the fade (which
+    // fattening shows, so that what the hand holds goes with it) bent. Slimming keeps the whole
+    // motion: there the hand goes in with the hip, or the hip keeps a bump at the hand.
+    if (frozen.rides_along && goal == Goal::kFatter) {
+      const float carried = kFreezeEdgeSlope * widest / 1.5f;
+      const float moved = static_cast<float>(cv::norm(translation[k]));
+      if (moved > carried) translation[k] *= carried / moved;
+    }
     float most = 0;
     constexpr int kRing = 24;
     for (int ring = 1; ring <= 2; ++ring) {
@@ -1021,8 +1033,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
     }
     // smoothstep's steepest slope is 1.5 / fade; never wider than kMaxFade x scale, so a hand
     // carried far by the torso drags no large disc of background (or the face) along.
-    fade[k] = std::clamp(1.5f * most / kFreezeEdgeSlope, frozen.fade_px,
-                         std::max(frozen.fade_px, kMaxFade * model.scale_px));
+    fade[k] = std::clamp(1.5f * most / kFreezeEdgeSlope, frozen.fade_px, widest);
   }
   const float border_px = kBorderCells * std::max(cell_px.width, cell_px.height);
   cv::Mat keep_map(grid, CV_32F), rigid_dx(grid, CV_32F), rigid_dy(grid, CV_32F);
