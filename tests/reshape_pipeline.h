@@ -229,9 +229,10 @@ inline NoiseFloor rerun_noise_floor(person::PoseEstimator& estimator, const cv::
       floor.person_lost = true;
       continue;
     }
+    // Widths in the copy's own frame (its landmarks and mask moved alike); landmarks taken back.
+    const WidthChanges changes = width_changes(before, measure_widths(output.body, output.mask));
     BodyLandmarks taken_back = output.body;
     for (cv::Point2f& p : taken_back.px) p -= moved_by;
-    const WidthChanges changes = width_changes(before, measure_widths(taken_back, output.mask));
     const double change[] = {changes.waist, changes.hips, changes.thigh};
     const std::optional<float> measurable[] = {before.waist_px, before.hips_px, before.thigh_px};
     for (int k = 0; k < 3; ++k) {

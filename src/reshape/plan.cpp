@@ -24,6 +24,9 @@ float grid_cell_px(cv::Size image_size) {
   return std::max(2.f, static_cast<float>(std::max(image_size.width, image_size.height)) /
                            kGridNodes);
 }
+// How wide the band along the image's edge is where the field is held still (px): the plan's caps
+// at the frame and the rasterised field's hold both use it.
+float still_border_px(cv::Size image_size) { return kBorderCells * grid_cell_px(image_size); }
 // Push band beyond a moved contour, as a multiple of the contour's shift: the field returns to
 // zero linearly over it, so |d(shift)/dn| <= 1/kBandPerShift = 0.67 and the Jacobian stays >= 0.33
 // before smoothing (smoothing only raises it).
@@ -50,6 +53,8 @@ constexpr float kMinJacobian = 0.32f;
 // Largest |(d - T) x grad(keep)| at a freeze's edge, and the widest fade (x body scale) that
 // may buy it (see rasterize); past that the fold repair smooths what is left.
 constexpr float kFreezeEdgeSlope = 0.6f;
+// smoothstep's steepest slope over a fade of width w is kSmoothstepSteepest / w.
+constexpr float kSmoothstepSteepest = 1.5f;
 constexpr float kMaxFade = 0.4f;
 // The torso's position (0 shoulder line, 1 hip line) the frame must show for it to change: about
 // mid-chest, below the armpits.
@@ -311,7 +316,7 @@ void hold_the_change_off_the_frame(PlannedSegment& planned, const std::vector<bo
   constexpr float kBandAtTheBorder = 0.45f;
   const Segment& segment = planned.segment;
   std::vector<Station>& stations = planned.stations;
-  const float border_px = kBorderCells * grid_cell_px(image_size);
+  const float border_px = still_border_px(image_size);
   const cv::Rect2f frame(0.f, 0.f, static_cast<float>(image_size.width - 1),
                          static_cast<float>(image_size.height - 1));
   std::vector<std::array<float, 2>> cap(stations.size(), {INFINITY, INFINITY});
@@ -1017,7 +1022,7 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
     // fattening shows, so that what the hand holds goes with it) bent. Slimming keeps the whole
     // motion: there the hand goes in with the hip, or the hip keeps a bump at the hand.
     if (frozen.rides_along && goal == Goal::kFatter) {
-      const float carried = kFreezeEdgeSlope * widest / 1.5f;
+      const float carried = kFreezeEdgeSlope * widest / kSmoothstepSteepest;
       const float moved = static_cast<float>(cv::norm(translation[k]));
       if (moved > carried) translation[k] *= carried / moved;
     }
@@ -1031,11 +1036,11 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
         most = std::max(most, static_cast<float>(cv::norm(d - translation[k])));
       }
     }
-    // smoothstep's steepest slope is 1.5 / fade; never wider than kMaxFade x scale, so a hand
-    // carried far by the torso drags no large disc of background (or the face) along.
-    fade[k] = std::clamp(1.5f * most / kFreezeEdgeSlope, frozen.fade_px, widest);
+    // Never wider than kMaxFade x scale, so a hand carried far by the torso drags no large disc
+    // of background (or the face) along.
+    fade[k] = std::clamp(kSmoothstepSteepest * most / kFreezeEdgeSlope, frozen.fade_px, widest);
   }
-  const float border_px = kBorderCells * std::max(cell_px.width, cell_px.height);
+  const float border_px = still_border_px(image_size);
   cv::Mat keep_map(grid, CV_32F), rigid_dx(grid, CV_32F), rigid_dy(grid, CV_32F);
   cv::parallel_for_(cv::Range(0, grid.height), [&](const cv::Range& rows) {
     for (int j = rows.start; j < rows.end; ++j) {
