@@ -266,12 +266,9 @@ TEST_F(ReshapeAcceptance, EngineMeetsTheIssueOnEveryPhotoButTheListed) {
   const Slack across_cpus{{kAcrossCpus, kAcrossCpus, kAcrossCpus}};
   const std::set<std::string> listed = {
       // Arms around the dog, in a side view: the waist's front is the arm, its back the hair.
-      // Fattened, that front runs past the torso's search cap on most of the waist's band.
+      // Fattened, that front runs past the torso's search cap on most of the waist's band (a
+      // wider cap reads -31 % at the yoga photo's slimmed hips, where it reaches the arm).
       "woman_with_dog_field worst male: waist lost",
-      // The same side view's legs stand one behind the other: the mid-thigh cross-section spans
-      // both, and fattened it runs past the thigh's search cap (not measurable).
-      "woman_with_dog_field worst male: thigh lost",
-      "woman_with_dog_field worst female: thigh lost",
   };
   int checked = 0;
   for (const auto& [name, photo] : photos_) {

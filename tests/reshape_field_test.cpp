@@ -538,6 +538,45 @@ TEST(ReshapeField, LeaningBackMovesAsAWhole) {
   }
 }
 
+// A side view whose legs stand one behind the other, the far knee hidden: the near thigh's
+// cross-section spans both legs, 0.42 x the body scale on each side of its axis. Fattened by the
+// table (+20 % male, +29.5 % female) its outline must stay within the contour search, or the
+// width is not measurable (woman_with_dog_field's thighs, with the search capped at 0.5).
+TEST(ReshapeField, LegsOneBehindTheOtherAreMeasuredFattened) {
+  const cv::Size size(400, 600);
+  BodyLandmarks body = seen_body_with_face({170, 95}, {5, 10});
+  for (int i = 13; i <= 22; ++i) body.visibility[i] = 0.05f, body.px[i] = {200, 250};  // no arms
+  body.px[11] = {215, 150}, body.px[12] = {185, 150};  // shoulders, one behind the other
+  body.px[23] = {203, 330}, body.px[24] = {197, 330};  // hips
+  body.px[25] = {204, 450}, body.px[26] = {198, 450};  // knees: the far one (25) hidden
+  body.visibility[25] = 0.15f;
+  body.px[27] = {204, 560}, body.px[28] = {198, 560};  // ankles
+  body.px[29] = body.px[31] = {214, 575};
+  body.px[30] = body.px[32] = {208, 575};
+  // Scale: 0.6 x the torso's 180 px (side views have narrow shoulders) = 108 px.
+  cv::Mat mask(size, CV_8U, cv::Scalar(0));
+  cv::circle(mask, {175, 100}, 30, cv::Scalar(255), cv::FILLED);
+  cv::ellipse(mask, {200, 240}, {60, 105}, 0, 0, 360, cv::Scalar(255), cv::FILLED);
+  cv::line(mask, {200, 330}, {200, 450}, cv::Scalar(255), 90);  // both thighs: 45 px each side
+  cv::line(mask, {200, 450}, {200, 565}, cv::Scalar(255), 60);  // calves
+  cv::GaussianBlur(mask, mask, cv::Size(5, 5), 1.5);
+  const BodyWidths before = measure_widths(body, mask);
+  ASSERT_TRUE(before.thigh_px);
+  for (Gender gender : {Gender::kMale, Gender::kFemale}) {
+    SCOPED_TRACE(gender == Gender::kMale ? "male" : "female");
+    auto field = plan_reshape(body, mask, size, {Goal::kFatter, gender, 1.f});
+    ASSERT_TRUE(field.ok());
+    EXPECT_GT(field->min_jacobian, 0.3f);
+    const BodyWidths after = measure_widths(body, warp_mask(mask, *field));
+    ASSERT_TRUE(after.thigh_px) << "the fattened thighs ran past the contour search";
+    const double change = (*after.thigh_px - *before.thigh_px) / *before.thigh_px;
+    std::printf("%s: the thighs fatten by %+.1f %%\n", gender == Gender::kMale ? "male" : "female",
+                100 * change);
+    EXPECT_GE(change, 0.10);
+    EXPECT_LE(change, 0.30);
+  }
+}
+
 // The figure with its legs out of sight (knees and feet not seen, so no thighs) on `mask`, in
 // both goals and genders: the field may change by less than `bound` px per px down the lines at
 // `xs` between y0 and y1.
