@@ -28,6 +28,7 @@ struct PipelineBody {
   float score = 0;  // the detector's, for this person
   BodyLandmarks body;
   cv::Mat mask;  // CV_32F, that person's mask
+  std::vector<BodyLandmarks> others;  // everyone else the pipeline found (their faces stay)
 };
 
 inline BodyLandmarks to_body(const person::Person& p, cv::Size size) {
@@ -72,6 +73,9 @@ inline PipelineBody find_body(person::PoseEstimator& estimator, const cv::Mat& r
   result.score = chosen->score;
   result.body = to_body(*chosen, rgb.size());
   result.mask = chosen->mask;
+  for (const person::Person& p : pose->persons) {
+    if (&p != chosen) result.others.push_back(to_body(p, rgb.size()));
+  }
   return result;
 }
 
@@ -117,7 +121,7 @@ inline std::optional<EngineCheck> check_engine(const cv::Mat& rgb, const Pipelin
                                                const ReshapeRequest& request,
                                                cv::Mat* output = nullptr,
                                                WarpField* field_out = nullptr) {
-  Result<WarpField> field = plan_reshape(input.body, input.mask, rgb.size(), request);
+  Result<WarpField> field = plan_reshape(input.body, input.mask, rgb.size(), request, input.others);
   if (!field) return std::nullopt;
   EngineCheck e;
   const cv::Mat after = render_reshape(rgb, *field);

@@ -1,5 +1,7 @@
 #include "api/future_shape.h"
 
+#include <vector>
+
 #include "api/json_request.h"
 #include "storage/account_store.h"
 
@@ -70,6 +72,20 @@ std::string future_shape_success_body(std::string_view image_base64) {
   return body;
 }
 
+namespace {
+
+reshape::BodyLandmarks body_landmarks(const person::Person& person, cv::Size image_size) {
+  reshape::BodyLandmarks body;
+  for (int i = 0; i < reshape::kLandmarkCount; ++i) {
+    body.px[i] = {person.landmarks[i].x * static_cast<float>(image_size.width),
+                  person.landmarks[i].y * static_cast<float>(image_size.height)};
+    body.visibility[i] = person.landmarks[i].visibility;
+  }
+  return body;
+}
+
+}  // namespace
+
 Result<cv::Mat> predict_future_shape(person::PoseEstimator& estimator, const cv::Mat& rgb,
                                      const reshape::ReshapeRequest& request,
                                      person::LandmarkModel model, StageSink* stages) {
@@ -81,15 +97,16 @@ Result<cv::Mat> predict_future_shape(person::PoseEstimator& estimator, const cv:
     return make_error(ErrorCode::kNoPerson, "no person's body was found in the image");
   }
   const person::Person& largest = pose->persons.front();
-  reshape::BodyLandmarks body;
-  for (int i = 0; i < reshape::kLandmarkCount; ++i) {
-    body.px[i] = {largest.landmarks[i].x * static_cast<float>(rgb.cols),
-                  largest.landmarks[i].y * static_cast<float>(rgb.rows)};
-    body.visibility[i] = largest.landmarks[i].visibility;
+  const reshape::BodyLandmarks body = body_landmarks(largest, rgb.size());
+  // The others' faces stay as they are (a head leaning on the shoulder).
+  std::vector<reshape::BodyLandmarks> others;
+  for (size_t k = 1; k < pose->persons.size(); ++k) {
+    others.push_back(body_landmarks(pose->persons[k], rgb.size()));
   }
   StageTimer reshape_timer(stages, Stage::kReshape);
   const cv::Mat mask = largest.roi_mask.to_image(person::MaskFormat::kProbabilityU8);
-  Result<reshape::WarpField> field = reshape::plan_reshape(body, mask, rgb.size(), request);
+  Result<reshape::WarpField> field =
+      reshape::plan_reshape(body, mask, rgb.size(), request, others);
   if (!field) return field.error();
   // The person is found, but none of the body the reshape changes is in the picture (a face or
   // head-and-shoulders close-up: the face and the joints stay as they are). Sending the photo
@@ -101,7 +118,8 @@ Result<cv::Mat> predict_future_shape(person::PoseEstimator& estimator, const cv:
     if (request.intensity < 1.f) {
       reshape::ReshapeRequest at_default = request;
       at_default.intensity = 1.f;
-      Result<reshape::WarpField> probe = reshape::plan_reshape(body, mask, rgb.size(), at_default);
+      Result<reshape::WarpField> probe =
+          reshape::plan_reshape(body, mask, rgb.size(), at_default, others);
       nothing_to_change = probe && probe->identity();
     }
     if (nothing_to_change) {

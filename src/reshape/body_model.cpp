@@ -71,27 +71,65 @@ cv::Point2f Segment::normal() const {
 
 float Segment::length() const { return distance(start, end); }
 
-BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size) {
-  BodyModel model;
-  auto visible = [&](int i) {
-    return body.visibility[i] >= kMinVisibility && std::isfinite(body.px[i].x) &&
-           std::isfinite(body.px[i].y);
-  };
-  auto mid = [&](int a, int b) { return 0.5f * (body.px[a] + body.px[b]); };
+namespace {
 
-  const float diagonal = static_cast<float>(std::hypot(image_size.width, image_size.height));
+bool seen(const BodyLandmarks& body, int i) {
+  return body.visibility[i] >= kMinVisibility && std::isfinite(body.px[i].x) &&
+         std::isfinite(body.px[i].y);
+}
+
+cv::Point2f midpoint(const BodyLandmarks& body, int a, int b) {
+  return 0.5f * (body.px[a] + body.px[b]);
+}
+
+// Shoulder width; side views have narrow shoulders in the image, so never less than 0.6 x torso
+// length (adult biacromial width / shoulder-hip distance is about 0.75-0.85). Hidden hips are
+// still predicted (below an upper-body photo's edge) and count.
+float torso_length_px(const BodyLandmarks& body) {
+  const bool shoulders = seen(body, kShoulder[0]) && seen(body, kShoulder[1]);
+  const bool hips_known = std::isfinite(body.px[kHip[0]].x) && std::isfinite(body.px[kHip[1]].x);
+  if (!shoulders || !hips_known) return 0.f;
+  return distance(midpoint(body, kShoulder[0], kShoulder[1]), midpoint(body, kHip[0], kHip[1]));
+}
+float body_scale_px(const BodyLandmarks& body, cv::Size image_size) {
+  const bool shoulders = seen(body, kShoulder[0]) && seen(body, kShoulder[1]);
+  float scale = shoulders ? distance(body.px[kShoulder[0]], body.px[kShoulder[1]]) : 0.f;
+  scale = std::max(scale, 0.6f * torso_length_px(body));
+  if (!(scale > 1.f)) scale = 0.1f * static_cast<float>(std::hypot(image_size.width, image_size.height));
+  return scale;
+}
+
+// Face: the box around landmarks 0-10, generously enlarged so the jaw, hair line and ears stay
+// out of the change (the acceptance box is the same box enlarged 20 %).
+Freeze face_freeze(const BodyLandmarks& body, float scale) {
+  cv::Point2f lo = body.px[kNose], hi = body.px[kNose];
+  for (int i = 0; i <= kMouthRight; ++i) {
+    lo = {std::min(lo.x, body.px[i].x), std::min(lo.y, body.px[i].y)};
+    hi = {std::max(hi.x, body.px[i].x), std::max(hi.y, body.px[i].y)};
+  }
+  const float half_diagonal = 0.5f * distance(lo, hi);
+  const float radius = std::max(1.5f * half_diagonal, 0.25f * scale);
+  Freeze face;
+  face.center = 0.5f * (lo + hi);
+  face.radius_px = radius;
+  face.fade_px = std::max(0.5f * radius, 0.1f * scale);
+  return face;
+}
+
+}  // namespace
+
+BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size,
+                           std::span<const BodyLandmarks> others) {
+  BodyModel model;
+  auto visible = [&](int i) { return seen(body, i); };
+  auto mid = [&](int a, int b) { return midpoint(body, a, b); };
+
   const bool shoulders = visible(kShoulder[0]) && visible(kShoulder[1]);
-  // Hidden hips are still predicted (below an upper-body photo's edge); the axis may use them,
-  // cross-sections outside the image are skipped.
   const bool hips_known = std::isfinite(body.px[kHip[0]].x) && std::isfinite(body.px[kHip[1]].x);
   const cv::Point2f shoulder_mid = mid(kShoulder[0], kShoulder[1]);
   const cv::Point2f hip_mid = mid(kHip[0], kHip[1]);
-  const float torso_length = shoulders && hips_known ? distance(shoulder_mid, hip_mid) : 0.f;
-  // Shoulder width; side views have narrow shoulders in the image, so never less than
-  // 0.6 x torso length (adult biacromial width / shoulder-hip distance is about 0.75-0.85).
-  float scale = shoulders ? distance(body.px[kShoulder[0]], body.px[kShoulder[1]]) : 0.f;
-  scale = std::max(scale, 0.6f * torso_length);
-  if (!(scale > 1.f)) scale = 0.1f * diagonal;
+  const float torso_length = torso_length_px(body);
+  const float scale = body_scale_px(body, image_size);
   model.scale_px = scale;
 
   auto add = [&](SegmentKind kind, cv::Point2f start, cv::Point2f end, float t_first, float t_last,
@@ -150,21 +188,12 @@ BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size) {
     }
   }
 
-  // Face: the box around landmarks 0-10, generously enlarged so the jaw, hair line and ears stay
-  // out of the change (the acceptance box is the same box enlarged 20 %).
-  {
-    cv::Point2f lo = body.px[kNose], hi = body.px[kNose];
-    for (int i = 0; i <= kMouthRight; ++i) {
-      lo = {std::min(lo.x, body.px[i].x), std::min(lo.y, body.px[i].y)};
-      hi = {std::max(hi.x, body.px[i].x), std::max(hi.y, body.px[i].y)};
-    }
-    const float half_diagonal = 0.5f * distance(lo, hi);
-    const float radius = std::max(1.5f * half_diagonal, 0.25f * scale);
-    Freeze face;
-    face.center = 0.5f * (lo + hi);
-    face.radius_px = radius;
-    face.fade_px = std::max(0.5f * radius, 0.1f * scale);
-    model.frozen.push_back(face);
+  model.frozen.push_back(face_freeze(body, scale));
+  // The other people's faces stay too: a head leaning on the shoulder is not pulled in with the
+  // background when it slims, nor covered by the shoulder when it fattens. (The same body found
+  // twice by the detector only freezes its own face again.)
+  for (const BodyLandmarks& other : others) {
+    model.frozen.push_back(face_freeze(other, body_scale_px(other, image_size)));
   }
   // A disc around `points` (radius: `spread` x the farthest from `center`, plus a margin).
   auto freeze_disc = [&](cv::Point2f center, std::initializer_list<cv::Point2f> points,

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -77,7 +78,9 @@ struct BodyModel {
 };
 inline constexpr float kPinRadius = 0.15f;
 
-BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size);
+// `others`: the other people in the photo (their faces are frozen too).
+BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size,
+                           std::span<const BodyLandmarks> others = {});
 
 // The mask as 8-bit probability (CV_8U 0..255); CV_32F 0..1 is converted.
 cv::Mat mask_to_u8(const cv::Mat& person_mask);

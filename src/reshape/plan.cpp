@@ -1277,7 +1277,8 @@ bool torso_in_frame(const Segment& torso, const cv::Mat& mask_u8) {
 }  // namespace
 
 Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_mask,
-                               cv::Size image_size, const ReshapeRequest& request) {
+                               cv::Size image_size, const ReshapeRequest& request,
+                               std::span<const BodyLandmarks> others) {
   if (image_size.width <= 0 || image_size.height <= 0) {
     return make_error(ErrorCode::kInvalidArgument, "reshape: empty image size");
   }
@@ -1294,7 +1295,7 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   if (request.intensity == 0.f || image_size.width < 8 || image_size.height < 8) return field;
 
   const cv::Mat mask_u8 = mask_to_u8(person_mask);
-  BodyModel model = build_body_model(body, image_size);
+  BodyModel model = build_body_model(body, image_size, others);
   const auto torso = std::find_if(model.segments.begin(), model.segments.end(),
                                   [](const Segment& s) { return s.kind == SegmentKind::kTorso; });
   if (torso != model.segments.end() && !torso_in_frame(*torso, mask_u8)) {

@@ -27,6 +27,7 @@
 
 #include <array>
 #include <optional>
+#include <span>
 
 #include <opencv2/core.hpp>
 
@@ -77,10 +78,13 @@ struct WarpField {
   cv::Point2f forward(cv::Point2f input_px) const;
 };
 
+// `others` (optional): the other people in the photo; their faces stay as they are, as the
+// person's own does (a head leaning on the shoulder).
 // kInvalidArgument: empty size, mask of another size/type, intensity outside 0..2 or not finite.
 // Never fails on the body itself: missing or low-visibility parts are left unchanged.
 Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_mask,
-                               cv::Size image_size, const ReshapeRequest& request);
+                               cv::Size image_size, const ReshapeRequest& request,
+                               std::span<const BodyLandmarks> others = {});
 
 // rgb: CV_8UC3 of field.image_size. Returns a new image of the same size and type.
 cv::Mat render_reshape(const cv::Mat& rgb, const WarpField& field);
