@@ -28,7 +28,7 @@ struct PipelineBody {
   float score = 0;  // the detector's, for this person
   BodyLandmarks body;
   cv::Mat mask;  // CV_32F, that person's mask
-  std::vector<BodyLandmarks> others;  // everyone else the pipeline found (their faces stay)
+  std::vector<BodyLandmarks> others;  // everyone else the pipeline found (kept)
 };
 
 inline BodyLandmarks to_body(const person::Person& p, cv::Size size) {

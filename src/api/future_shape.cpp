@@ -98,7 +98,7 @@ Result<cv::Mat> predict_future_shape(person::PoseEstimator& estimator, const cv:
   }
   const person::Person& largest = pose->persons.front();
   const reshape::BodyLandmarks body = body_landmarks(largest, rgb.size());
-  // The others' faces stay as they are (a head leaning on the shoulder).
+  // The others' face, hands and feet stay as they are (a head leaning on the shoulder).
   std::vector<reshape::BodyLandmarks> others;
   for (size_t k = 1; k < pose->persons.size(); ++k) {
     others.push_back(body_landmarks(pose->persons[k], rgb.size()));

@@ -116,6 +116,48 @@ Freeze face_freeze(const BodyLandmarks& body, float scale) {
   return face;
 }
 
+// The parts of `body` that never change shape: the face and feet (still) and the seen hands
+// (riding along with the body under them).
+void add_freezes(const BodyLandmarks& body, float scale, std::vector<Freeze>& frozen) {
+  frozen.push_back(face_freeze(body, scale));
+  // A disc around `points` (radius: `spread` x the farthest from `center`, plus a margin).
+  auto freeze_disc = [&](cv::Point2f center, std::initializer_list<cv::Point2f> points,
+                         float spread, bool rides_along) {
+    float radius = 0;
+    for (const cv::Point2f& p : points) radius = std::max(radius, distance(center, p));
+    Freeze disc;
+    disc.center = center;
+    disc.radius_px = spread * radius + 0.05f * scale;
+    disc.fade_px = 0.15f * scale;
+    disc.rides_along = rides_along;
+    frozen.push_back(disc);
+  };
+  for (int side = 0; side < 2; ++side) {
+    // The hand's landmarks are the wrist and the knuckles; the fingers reach about as far again
+    // past the knuckles (0.8 x wrist -> knuckles), so the disc covers that estimated tip too.
+    // A hand the model does not see (behind the dog it hugs, in a pocket, below the frame) is a
+    // guess: there is no hand to keep, and carrying what lies at the guess (the dog, the torso of
+    // a side view) with the body would drag it along.
+    const int* hand = kHand[side];
+    const cv::Point2f wrist = body.px[hand[0]];
+    const cv::Point2f knuckles = 0.5f * (body.px[hand[1]] + body.px[hand[2]]);
+    const cv::Point2f tip = knuckles + 0.8f * (knuckles - wrist);
+    const cv::Point2f pinky = body.px[hand[1]], index = body.px[hand[2]], thumb = body.px[hand[3]];
+    if (seen(body, hand[0])) {
+      freeze_disc(0.5f * (wrist + tip), {wrist, pinky, index, thumb, tip}, 1.15f, true);
+      Freeze& disc = frozen.back();
+      disc.palm_center = 0.5f * (wrist + knuckles);
+      for (const cv::Point2f& p : {wrist, pinky, index, thumb}) {
+        disc.palm_radius_px = std::max(disc.palm_radius_px, distance(disc.palm_center, p));
+      }
+      disc.palm_radius_px = 1.15f * disc.palm_radius_px + 0.05f * scale;
+    }
+    const int* foot = kFoot[side];
+    const cv::Point2f heel = body.px[foot[1]], toe = body.px[foot[2]], ankle = body.px[foot[0]];
+    freeze_disc((ankle + heel + toe) * (1.f / 3.f), {ankle, heel, toe}, 1.3f, false);
+  }
+}
+
 }  // namespace
 
 BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size,
@@ -188,48 +230,21 @@ BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size,
     }
   }
 
-  model.frozen.push_back(face_freeze(body, scale));
-  // The other people's faces stay too: a head leaning on the shoulder is not pulled in with the
-  // background when it slims, nor covered by the shoulder when it fattens. (The same body found
-  // twice by the detector only freezes its own face again.)
+  add_freezes(body, scale, model.frozen);
+  // The other people's face, hands and feet stay as the person's own do: a head leaning on the
+  // shoulder is not pulled in with the background when it slims, nor covered by the shoulder
+  // when it fattens; a hand on the waist rides along with it. The detector may find the same
+  // body twice (woman_with_dog_field: a second box whose nose, shoulders and hips lie within
+  // 2-19 px of the first's): that is no one else, and its guessed hands (behind the dog) would
+  // carry the dog along with the body.
   for (const BodyLandmarks& other : others) {
-    model.frozen.push_back(face_freeze(other, body_scale_px(other, image_size)));
-  }
-  // A disc around `points` (radius: `spread` x the farthest from `center`, plus a margin).
-  auto freeze_disc = [&](cv::Point2f center, std::initializer_list<cv::Point2f> points,
-                         float spread, bool rides_along) {
-    float radius = 0;
-    for (const cv::Point2f& p : points) radius = std::max(radius, distance(center, p));
-    Freeze disc;
-    disc.center = center;
-    disc.radius_px = spread * radius + 0.05f * scale;
-    disc.fade_px = 0.15f * scale;
-    disc.rides_along = rides_along;
-    model.frozen.push_back(disc);
-  };
-  for (int side = 0; side < 2; ++side) {
-    // The hand's landmarks are the wrist and the knuckles; the fingers reach about as far again
-    // past the knuckles (0.8 x wrist -> knuckles), so the disc covers that estimated tip too.
-    // A hand the model does not see (behind the dog it hugs, in a pocket, below the frame) is a
-    // guess: there is no hand to keep, and carrying what lies at the guess (the dog, the torso of
-    // a side view) with the body would drag it along.
-    const int* hand = kHand[side];
-    const cv::Point2f wrist = body.px[hand[0]];
-    const cv::Point2f knuckles = 0.5f * (body.px[hand[1]] + body.px[hand[2]]);
-    const cv::Point2f tip = knuckles + 0.8f * (knuckles - wrist);
-    const cv::Point2f pinky = body.px[hand[1]], index = body.px[hand[2]], thumb = body.px[hand[3]];
-    if (visible(hand[0])) {
-      freeze_disc(0.5f * (wrist + tip), {wrist, pinky, index, thumb, tip}, 1.15f, true);
-      Freeze& disc = model.frozen.back();
-      disc.palm_center = 0.5f * (wrist + knuckles);
-      for (const cv::Point2f& p : {wrist, pinky, index, thumb}) {
-        disc.palm_radius_px = std::max(disc.palm_radius_px, distance(disc.palm_center, p));
-      }
-      disc.palm_radius_px = 1.15f * disc.palm_radius_px + 0.05f * scale;
+    constexpr float kSameBody = 0.5f;  // mean distance of nose, shoulders and hips / scale
+    float apart = 0;
+    for (int i : {kNose, kShoulder[0], kShoulder[1], kHip[0], kHip[1]}) {
+      apart += distance(other.px[i], body.px[i]) / 5.f;
     }
-    const int* foot = kFoot[side];
-    const cv::Point2f heel = body.px[foot[1]], toe = body.px[foot[2]], ankle = body.px[foot[0]];
-    freeze_disc((ankle + heel + toe) * (1.f / 3.f), {ankle, heel, toe}, 1.3f, false);
+    if (!(apart >= kSameBody * scale)) continue;
+    add_freezes(other, body_scale_px(other, image_size), model.frozen);
   }
   return model;
 }

@@ -78,7 +78,7 @@ struct BodyModel {
 };
 inline constexpr float kPinRadius = 0.15f;
 
-// `others`: the other people in the photo (their faces are frozen too).
+// `others`: the other people in the photo (their face, hands and feet are frozen too).
 BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size,
                            std::span<const BodyLandmarks> others = {});
 

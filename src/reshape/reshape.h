@@ -78,8 +78,8 @@ struct WarpField {
   cv::Point2f forward(cv::Point2f input_px) const;
 };
 
-// `others` (optional): the other people in the photo; their faces stay as they are, as the
-// person's own does (a head leaning on the shoulder).
+// `others` (optional): the other people in the photo; their face, hands and feet stay as the
+// person's own do (a head leaning on the shoulder, a partner's hand on the waist rides along).
 // kInvalidArgument: empty size, mask of another size/type, intensity outside 0..2 or not finite.
 // Never fails on the body itself: missing or low-visibility parts are left unchanged.
 Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_mask,
