@@ -82,21 +82,23 @@ cv::Point2f midpoint(const BodyLandmarks& body, int a, int b) {
   return 0.5f * (body.px[a] + body.px[b]);
 }
 
-// Shoulder width; side views have narrow shoulders in the image, so never less than 0.6 x torso
-// length (adult biacromial width / shoulder-hip distance is about 0.75-0.85). Hidden hips are
-// still predicted (below an upper-body photo's edge) and count.
+// Shoulder line to hip line (0 without both shoulders seen). Hidden hips are still predicted
+// (below an upper-body photo's edge) and count.
 float torso_length_px(const BodyLandmarks& body) {
   const bool shoulders = seen(body, kShoulder[0]) && seen(body, kShoulder[1]);
   const bool hips_known = std::isfinite(body.px[kHip[0]].x) && std::isfinite(body.px[kHip[1]].x);
   if (!shoulders || !hips_known) return 0.f;
   return distance(midpoint(body, kShoulder[0], kShoulder[1]), midpoint(body, kHip[0], kHip[1]));
 }
+
+// Shoulder width; side views have narrow shoulders in the image, so never less than 0.6 x torso
+// length (adult biacromial width / shoulder-hip distance is about 0.75-0.85).
 float body_scale_px(const BodyLandmarks& body, cv::Size image_size) {
   const bool shoulders = seen(body, kShoulder[0]) && seen(body, kShoulder[1]);
   float scale = shoulders ? distance(body.px[kShoulder[0]], body.px[kShoulder[1]]) : 0.f;
   scale = std::max(scale, 0.6f * torso_length_px(body));
-  if (!(scale > 1.f)) scale = 0.1f * static_cast<float>(std::hypot(image_size.width, image_size.height));
-  return scale;
+  const float diagonal = static_cast<float>(std::hypot(image_size.width, image_size.height));
+  return scale > 1.f ? scale : 0.1f * diagonal;
 }
 
 // Face: the box around landmarks 0-10, generously enlarged so the jaw, hair line and ears stay
