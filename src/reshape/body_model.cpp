@@ -233,6 +233,7 @@ BodyModel build_body_model(const BodyLandmarks& body, cv::Size image_size,
   }
 
   add_freezes(body, scale, model.frozen);
+  model.own_freezes = model.frozen.size();
   // The other people's face, hands and feet stay as the person's own do: a head leaning on the
   // shoulder is not pulled in with the background when it slims, nor covered by the shoulder
   // when it fattens; a hand on the waist rides along with it. The detector may find the same

@@ -71,7 +71,8 @@ struct Freeze {
 struct BodyModel {
   float scale_px = 0;  // shoulder width (or a stand-in): the unit for caps and margins
   std::vector<Segment> segments;
-  std::vector<Freeze> frozen;  // face, hands, feet
+  std::vector<Freeze> frozen;  // face, hands, feet: the person's, then the other people's
+  size_t own_freezes = 0;      // how many of `frozen` are the person's
   // Joints the change must not move (visible shoulders, hips, knees): the field is pulled back to
   // zero at each, over kPinRadius x scale_px around it.
   std::vector<cv::Point2f> pinned;

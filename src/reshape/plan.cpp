@@ -1258,6 +1258,35 @@ bool hold_within_the_issue(std::vector<PlannedSegment>& planned, const WidthChan
   return held;
 }
 
+// The other people's face, hands and feet the field cannot reach: each freeze costs work at every
+// grid node in each of the three to four rasterisations (a group of ten, ~15 ms at 1080p), and
+// one whose disc and widest fade end farther from the person's body than anything moves changes
+// nothing. What moves lies within the largest fattening move and its band of the body, plus a
+// body scale (a carried hand's fade, a segment's own fade past its outline) and a few cells of
+// smoothing.
+void leave_out_the_others_out_of_reach(BodyModel& model, const cv::Mat& off_body_px,
+                                       cv::Size2f cell_px, cv::Size image_size,
+                                       const ReshapeRequest& request) {
+  const float diagonal = static_cast<float>(std::hypot(image_size.width, image_size.height));
+  const float cell = std::max(cell_px.width, cell_px.height);
+  const float largest_move = kFattenReach * std::max(1.f, request.intensity) * diagonal;
+  const float moves_within = (1.f + kBandPerShift) * largest_move + model.scale_px + 4.f * cell;
+  auto out_of_reach = [&](const Freeze& freeze) {
+    const int i = std::clamp(static_cast<int>(freeze.center.x / cell_px.width), 0,
+                             off_body_px.cols - 1);
+    const int j = std::clamp(static_cast<int>(freeze.center.y / cell_px.height), 0,
+                             off_body_px.rows - 1);
+    // The node's distance, less the way from the centre to the node, less a cell of the grid's own.
+    const float to_node = static_cast<float>(cv::norm(freeze.center - grid_to_pixel(i, j, cell_px)));
+    const float from_body = off_body_px.at<float>(j, i) - to_node - cell;
+    const float widest_fade = std::max(freeze.fade_px, kMaxFade * model.scale_px);
+    return std::isfinite(from_body) &&
+           from_body - freeze.radius_px - widest_fade > moves_within;
+  };
+  const auto others = model.frozen.begin() + static_cast<std::ptrdiff_t>(model.own_freezes);
+  model.frozen.erase(std::remove_if(others, model.frozen.end(), out_of_reach), model.frozen.end());
+}
+
 // Whether the frame shows the torso below mid-chest (a contour at one of its cross-sections from
 // kLeastTorsoInFrame down). A head-and-shoulders portrait shows no body to change: its outline
 // there is the shoulders' bone and the arms hanging beside them, and the change would taper to
@@ -1303,6 +1332,14 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
       return s.kind == SegmentKind::kTorso || s.kind == SegmentKind::kNeck;
     });
   }
+  const float cell = grid_cell_px(image_size);
+  const cv::Size grid(std::max(2, static_cast<int>(std::ceil(image_size.width / cell))),
+                      std::max(2, static_cast<int>(std::ceil(image_size.height / cell))));
+  field.cell_px = {static_cast<float>(image_size.width) / static_cast<float>(grid.width),
+                   static_cast<float>(image_size.height) / static_cast<float>(grid.height)};
+  const cv::Mat off_body_px = distance_off_body(mask_u8, grid, field.cell_px);
+  leave_out_the_others_out_of_reach(model, off_body_px, field.cell_px, image_size, request);
+
   std::vector<PlannedSegment> planned;
   auto plan_segments = [&] {
     planned.clear();
@@ -1315,12 +1352,6 @@ Result<WarpField> plan_reshape(const BodyLandmarks& body, const cv::Mat& person_
   inherit_hip_shift(planned);
   set_targets(planned);
 
-  const float cell = grid_cell_px(image_size);
-  const cv::Size grid(std::max(2, static_cast<int>(std::ceil(image_size.width / cell))),
-                      std::max(2, static_cast<int>(std::ceil(image_size.height / cell))));
-  field.cell_px = {static_cast<float>(image_size.width) / static_cast<float>(grid.width),
-                   static_cast<float>(image_size.height) / static_cast<float>(grid.height)};
-  const cv::Mat off_body_px = distance_off_body(mask_u8, grid, field.cell_px);
   // Two corrections bring the realised shifts within a few % of the targets; each costs one
   // rasterisation (a few ms at 1080p).
   constexpr int kCalibrations = 2;
