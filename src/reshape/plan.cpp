@@ -1272,6 +1272,7 @@ void leave_out_the_others_out_of_reach(BodyModel& model, const cv::Mat& off_body
   const float largest_move = kFattenReach * std::max(1.f, request.intensity) * diagonal;
   const float moves_within = (1.f + kBandPerShift) * largest_move + model.scale_px + 4.f * cell;
   auto out_of_reach = [&](const Freeze& freeze) {
+    if (!std::isfinite(freeze.center.x) || !std::isfinite(freeze.center.y)) return true;
     const int i = std::clamp(static_cast<int>(freeze.center.x / cell_px.width), 0,
                              off_body_px.cols - 1);
     const int j = std::clamp(static_cast<int>(freeze.center.y / cell_px.height), 0,
