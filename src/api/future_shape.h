@@ -40,7 +40,8 @@ struct FutureShapeRequest {
 Result<FutureShapeRequest> parse_future_shape_request(std::string_view body);
 
 // Person understanding + reshape on a decoded RGB image: the largest person found is reshaped
-// (documented choice for photos with several people); kNoPerson when nobody is found, or when
+// (documented choice for photos with several people; the others' faces, hands and feet are kept
+// as they are); kNoPerson when nobody is found, or when
 // the person's body (torso, arms, legs) is not in the photo and nothing would change (a face or
 // chest-up close-up, a torso whose sides the frame cuts off; intensity 0 still returns the image
 // as it is).

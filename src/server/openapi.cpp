@@ -21,7 +21,7 @@ constexpr const char* kDocument = R"json({
       "post": {
         "operationId": "analysisFutureShape",
         "summary": "The same person after losing (best) or gaining (worst) weight",
-        "description": "Decodes the photo (honouring EXIF orientation), finds the largest person's body landmarks and mask, and reshapes the body. The result has the photo's upright size.",
+        "description": "Decodes the photo (honouring EXIF orientation), finds the largest person's body landmarks and mask, and reshapes the body; anyone else's face, hands and feet are kept as they are. The result has the photo's upright size.",
         "requestBody": {
           "required": true,
           "content": {"application/json": {
