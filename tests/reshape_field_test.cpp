@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -614,6 +615,31 @@ TEST(ReshapeField, SkeletonCoreHoldsWhereOneOutlineIsHidden) {
   }
 }
 
+// A 400x600 figure seen from the side, without arms: the shoulders one behind the other
+// (x 215 / 185), the hips, knees and ankles at x `far_x` / `near_x`, the feet pointing right. Its
+// mask holds the head and both legs in one outline about x = 200 (90 px across the thighs, 60
+// across the calves); the caller draws the torso and blurs the mask's edge.
+struct SideView {
+  BodyLandmarks body;
+  cv::Mat mask;  // CV_8U
+};
+SideView side_view(float far_x, float near_x) {
+  SideView v{seen_body_with_face({170, 95}, {5, 10}), cv::Mat(600, 400, CV_8U, cv::Scalar(0))};
+  BodyLandmarks& b = v.body;
+  for (int i = 13; i <= 22; ++i) b.visibility[i] = 0.05f, b.px[i] = {200, 250};  // no arms
+  b.px[11] = {215, 150}, b.px[12] = {185, 150};
+  for (const auto& [far, near, y] : {std::tuple{23, 24, 330.f}, std::tuple{25, 26, 450.f},
+                                     std::tuple{27, 28, 560.f}}) {
+    b.px[far] = {far_x, y}, b.px[near] = {near_x, y};
+  }
+  b.px[29] = b.px[31] = {far_x + 10, 575};
+  b.px[30] = b.px[32] = {near_x + 10, 575};
+  cv::circle(v.mask, {175, 100}, 30, cv::Scalar(255), cv::FILLED);
+  cv::line(v.mask, {200, 330}, {200, 450}, cv::Scalar(255), 90);  // thighs
+  cv::line(v.mask, {200, 450}, {200, 565}, cv::Scalar(255), 60);  // calves
+  return v;
+}
+
 // A figure seen from the side, leaning forward: the back bulges away from the shoulder-hip axis,
 // past the torso's contour search above the waist. Where the back's outline left the search the
 // seen stations carried their whole change and the hidden ones none: the outline turned a corner,
@@ -622,17 +648,8 @@ TEST(ReshapeField, SkeletonCoreHoldsWhereOneOutlineIsHidden) {
 // of height (slimmer / fatter; 1.89 / 1.63 before), and the bulge's top moves with the waist
 // (-13.9 / +16.1 px against -14.8 / +17.8 px; 0 before).
 TEST(ReshapeField, LeaningBackMovesAsAWhole) {
-  const cv::Size size(400, 600);
-  BodyLandmarks body = seen_body_with_face({170, 95}, {5, 10});
-  for (int i = 13; i <= 22; ++i) body.visibility[i] = 0.05f, body.px[i] = {200, 250};  // no arms
-  body.px[11] = {215, 150}, body.px[12] = {185, 150};  // shoulders, one behind the other
-  body.px[23] = {215, 330}, body.px[24] = {185, 330};  // hips
-  body.px[25] = {215, 450}, body.px[26] = {185, 450};  // knees
-  body.px[27] = {215, 560}, body.px[28] = {185, 560};  // ankles
-  body.px[29] = body.px[31] = {225, 575};
-  body.px[30] = body.px[32] = {195, 575};
-  cv::Mat mask(size, CV_8U, cv::Scalar(0));
-  cv::circle(mask, {175, 100}, 30, cv::Scalar(255), cv::FILLED);
+  auto [body, mask] = side_view(215, 185);
+  const cv::Size size = mask.size();
   // The torso: the front 50 px before the axis (x = 200), the back bulging to 130 px behind it.
   std::vector<cv::Point> torso = {{150, 140}, {150, 340}};
   for (int y = 340; y >= 140; y -= 5) {
@@ -641,8 +658,6 @@ TEST(ReshapeField, LeaningBackMovesAsAWhole) {
     torso.push_back({static_cast<int>(250 + 60 * bulge), y});
   }
   cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{torso}, cv::Scalar(255));
-  cv::line(mask, {200, 330}, {200, 450}, cv::Scalar(255), 90);  // thighs
-  cv::line(mask, {200, 450}, {200, 565}, cv::Scalar(255), 60);  // calves
   cv::GaussianBlur(mask, mask, cv::Size(5, 5), 1.5);
   for (Goal goal : {Goal::kSlimmer, Goal::kFatter}) {
     SCOPED_TRACE(goal == Goal::kSlimmer ? "best" : "worst");
@@ -675,22 +690,11 @@ TEST(ReshapeField, LeaningBackMovesAsAWhole) {
 // table (+20 % male, +29.5 % female) its outline must stay within the contour search, or the
 // width is not measurable (woman_with_dog_field's thighs, with the search capped at 0.5).
 TEST(ReshapeField, LegsOneBehindTheOtherAreMeasuredFattened) {
-  const cv::Size size(400, 600);
-  BodyLandmarks body = seen_body_with_face({170, 95}, {5, 10});
-  for (int i = 13; i <= 22; ++i) body.visibility[i] = 0.05f, body.px[i] = {200, 250};  // no arms
-  body.px[11] = {215, 150}, body.px[12] = {185, 150};  // shoulders, one behind the other
-  body.px[23] = {203, 330}, body.px[24] = {197, 330};  // hips
-  body.px[25] = {204, 450}, body.px[26] = {198, 450};  // knees: the far one (25) hidden
-  body.visibility[25] = 0.15f;
-  body.px[27] = {204, 560}, body.px[28] = {198, 560};  // ankles
-  body.px[29] = body.px[31] = {214, 575};
-  body.px[30] = body.px[32] = {208, 575};
+  auto [body, mask] = side_view(203, 197);  // both thighs in one 90 px outline: 45 px each side
+  const cv::Size size = mask.size();
+  body.visibility[25] = 0.15f;  // the far knee hidden
   // Scale: 0.6 x the torso's 180 px (side views have narrow shoulders) = 108 px.
-  cv::Mat mask(size, CV_8U, cv::Scalar(0));
-  cv::circle(mask, {175, 100}, 30, cv::Scalar(255), cv::FILLED);
   cv::ellipse(mask, {200, 240}, {60, 105}, 0, 0, 360, cv::Scalar(255), cv::FILLED);
-  cv::line(mask, {200, 330}, {200, 450}, cv::Scalar(255), 90);  // both thighs: 45 px each side
-  cv::line(mask, {200, 450}, {200, 565}, cv::Scalar(255), 60);  // calves
   cv::GaussianBlur(mask, mask, cv::Size(5, 5), 1.5);
   const BodyWidths before = measure_widths(body, mask);
   ASSERT_TRUE(before.thigh_px);

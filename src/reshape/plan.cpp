@@ -1273,13 +1273,10 @@ void leave_out_the_others_out_of_reach(BodyModel& model, const cv::Mat& off_body
   const float moves_within = (1.f + kBandPerShift) * largest_move + model.scale_px + 4.f * cell;
   auto out_of_reach = [&](const Freeze& freeze) {
     if (!std::isfinite(freeze.center.x) || !std::isfinite(freeze.center.y)) return true;
-    const int i = std::clamp(static_cast<int>(freeze.center.x / cell_px.width), 0,
-                             off_body_px.cols - 1);
-    const int j = std::clamp(static_cast<int>(freeze.center.y / cell_px.height), 0,
-                             off_body_px.rows - 1);
-    // The node's distance, less the way from the centre to the node, less a cell of the grid's own.
-    const float to_node = static_cast<float>(cv::norm(freeze.center - grid_to_pixel(i, j, cell_px)));
-    const float from_body = off_body_px.at<float>(j, i) - to_node - cell;
+    // The grid's distance, bilinear between nodes each within a cell's diagonal, and each a cell
+    // off at most (a node whose cell holds any of the body is body): less two cells is a bound.
+    // Off the image the edge's distance is read, which is never farther than the point's.
+    const float from_body = sample_grid(off_body_px, freeze.center, cell_px) - 2.f * cell;
     const float widest_fade = std::max(freeze.fade_px, kMaxFade * model.scale_px);
     return std::isfinite(from_body) &&
            from_body - freeze.radius_px - widest_fade > moves_within;
