@@ -12,8 +12,9 @@ namespace {
 
 // Where the frame cuts across a body part (the hip line of a portrait cut at the hips), the field
 // is held still at the border and a contour's change may grow only half a pixel per pixel from
-// it (plan.cpp, hold_the_change_off_the_frame): a width this close to that edge (fraction of the
-// diagonal; as close as the acceptance deems a joint a guess) is the frame's, not the body's.
+// it (segment_plan.cpp, hold_the_change_off_the_frame): a width this close to that edge
+// (fraction of the diagonal; as close as the acceptance deems a joint a guess) is the frame's,
+// not the body's.
 constexpr float kFrameCutMargin = 0.03f;
 
 }  // namespace
