@@ -134,21 +134,14 @@ void taper_into_the_frame(cv::Size image_size, cv::Size2f cell_px, cv::Mat& dx, 
   }
 }
 
-}  // namespace
 
-cv::Mat distance_off_body(const cv::Mat& mask_u8, cv::Size grid, cv::Size2f cell_px) {
-  cv::Mat body_share;
-  cv::resize(mask_u8 >= 128, body_share, grid, 0, 0, cv::INTER_AREA);
-  cv::Mat distance;
-  cv::distanceTransform(body_share == 0, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
-  return distance * std::min(cell_px.width, cell_px.height);
-}
-
-FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel& model, Goal goal,
-                     const std::vector<cv::Point2f>& hand_motion, const cv::Mat& off_body_px,
-                     cv::Size image_size, cv::Size grid, cv::Size2f cell_px, bool repair_folds) {
-  cv::Mat dx(grid, CV_32F, cv::Scalar(0)), dy(grid, CV_32F, cv::Scalar(0));
-
+// Every segment's own change, and the torso's under the arms it carries, blended at each grid
+// node by a softmin of the node's distance to their axes; not yet smoothed or frozen.
+void blend_segments(const std::vector<PlannedSegment>& planned, const BodyModel& model, Goal goal,
+                    const std::vector<cv::Point2f>& hand_motion, const cv::Mat& off_body_px,
+                    cv::Size grid, cv::Size2f cell_px, cv::Mat& dx, cv::Mat& dy) {
+  dx = cv::Mat(grid, CV_32F, cv::Scalar(0));
+  dy = cv::Mat(grid, CV_32F, cv::Scalar(0));
   // Axis data once per segment; `reach_px`: beyond it the segment's own field is zero.
   struct Axis {
     cv::Point2f start, direction, normal;
@@ -390,11 +383,14 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
       }
     }
   });
+}
 
-  // Smooth (sigma = 1 node); then face and feet are frozen, hands translated rigidly by the
-  // body's motion under their centre, and the image border held.
-  cv::GaussianBlur(dx, dx, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
-  cv::GaussianBlur(dy, dy, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
+// How far each freeze moves as a whole: the face and feet not at all, a hand with the body's
+// motion under its centre (or beside it, below).
+std::vector<cv::Point2f> rigid_motion_of_the_freezes(const cv::Mat& dx, const cv::Mat& dy,
+                                                     const std::vector<PlannedSegment>& planned,
+                                                     const BodyModel& model, cv::Size image_size,
+                                                     cv::Size2f cell_px) {
   std::vector<cv::Point2f> translation(model.frozen.size(), {0, 0});
   for (size_t k = 0; k < model.frozen.size(); ++k) {
     const cv::Point2f center = model.frozen[k].center;
@@ -428,10 +424,17 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
       if (touches) translation[k] = fastest;
     }
   }
-  // The freeze blends d * keep + (1 - keep) * T: its edge adds (d - T) x grad(keep) to the
-  // gradient, so a fixed fade folds where the body next to a hand (or the neck under the face)
-  // moves much more than the hand itself. Each fade is widened to keep that term below
-  // kFreezeEdgeSlope; wider would move more background around a hand, narrower would fold.
+  return translation;
+}
+
+// Each freeze's fade (px). The freeze blends d * keep + (1 - keep) * T: its edge adds
+// (d - T) x grad(keep) to the gradient, so a fixed fade folds where the body next to a hand (or
+// the neck under the face) moves much more than the hand itself. Each fade is widened to keep that
+// term below kFreezeEdgeSlope; wider would move more background around a hand, narrower would
+// fold. Fattening also bounds a hand's `translation` to what its widest fade can carry.
+std::vector<float> fades_of_the_freezes(const cv::Mat& dx, const cv::Mat& dy, const BodyModel& model,
+                                        Goal goal, cv::Size2f cell_px,
+                                        std::vector<cv::Point2f>& translation) {
   std::vector<float> fade(model.frozen.size());
   for (size_t k = 0; k < model.frozen.size(); ++k) {
     const Freeze& frozen = model.frozen[k];
@@ -461,6 +464,30 @@ FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel
     // of background (or the face) along.
     fade[k] = std::clamp(kSmoothstepSteepest * most / kFreezeEdgeSlope, frozen.fade_px, widest);
   }
+  return fade;
+}
+}  // namespace
+
+cv::Mat distance_off_body(const cv::Mat& mask_u8, cv::Size grid, cv::Size2f cell_px) {
+  cv::Mat body_share;
+  cv::resize(mask_u8 >= 128, body_share, grid, 0, 0, cv::INTER_AREA);
+  cv::Mat distance;
+  cv::distanceTransform(body_share == 0, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE);
+  return distance * std::min(cell_px.width, cell_px.height);
+}
+
+FieldGrids rasterize(const std::vector<PlannedSegment>& planned, const BodyModel& model, Goal goal,
+                     const std::vector<cv::Point2f>& hand_motion, const cv::Mat& off_body_px,
+                     cv::Size image_size, cv::Size grid, cv::Size2f cell_px, bool repair_folds) {
+  cv::Mat dx, dy;
+  blend_segments(planned, model, goal, hand_motion, off_body_px, grid, cell_px, dx, dy);
+  // Smooth (sigma = 1 node); then face and feet are frozen, hands translated rigidly by the
+  // body's motion under their centre, and the image border held.
+  cv::GaussianBlur(dx, dx, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
+  cv::GaussianBlur(dy, dy, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REPLICATE);
+  std::vector<cv::Point2f> translation =
+      rigid_motion_of_the_freezes(dx, dy, planned, model, image_size, cell_px);
+  const std::vector<float> fade = fades_of_the_freezes(dx, dy, model, goal, cell_px, translation);
   const float border_px = still_border_px(image_size);
   cv::Mat keep_map(grid, CV_32F), rigid_dx(grid, CV_32F), rigid_dy(grid, CV_32F);
   cv::parallel_for_(cv::Range(0, grid.height), [&](const cv::Range& rows) {
