@@ -111,6 +111,7 @@ int main(int argc, char** argv) {
               "gender", "waist", "hips", "thigh", "face_dB", "bg_dB", "joint%", "rerun%", "minJ",
               "ms", "warped: waist hips thigh");
   std::vector<cv::Mat> sheet_rows;
+  std::vector<td::WidthCase> width_cases;  // for judge_the_aim below
   for (const std::string& name : td::reference_photos_with_person()) {
     const auto photo = td::load_reference_photo(name);
     if (!photo) continue;
@@ -137,6 +138,11 @@ int main(int argc, char** argv) {
                     100 * a.max_core_field_shift, rerun.c_str(), a.min_jacobian, ms,
                     percent(warped.waist).c_str(), percent(warped.hips).c_str(),
                     percent(warped.thigh).c_str());
+        if (a.found_after) {
+          width_cases.push_back({goal, gender, {warped.waist, warped.hips, warped.thigh},
+                                 {a.waist, a.hips, a.thigh},
+                                 {a.before.waist_px, a.before.hips_px, a.before.thigh_px}});
+        }
         row.push_back(thumbnail(after, 256));
         if (!frames_dir.empty()) {
           cv::Mat bgr;
@@ -156,6 +162,25 @@ int main(int argc, char** argv) {
     cv::Mat joined;
     cv::hconcat(row, joined);
     sheet_rows.push_back(joined);
+  }
+  // Whether aiming the engine elsewhere would pass more of the per-photo checks as the re-run
+  // reads them (td::judge_the_aim).
+  const td::AimVerdict verdict = td::judge_the_aim(width_cases);
+  std::printf("\n## Per-photo width and gender checks as the re-run reads them, and other aims\n"
+              "re-run - engine's intent over %d widths: median |d| %.1f, 90th percentile %.1f "
+              "points; %d more lost by the re-run\n"
+              "misses: %d as the engine aims; %d with the best aim for these photos (chosen "
+              "knowing their re-run); %d with each photo's aim chosen on the others\n",
+              verdict.readings, 100 * verdict.median_abs, 100 * verdict.p90_abs, verdict.lost,
+              verdict.missed, verdict.missed_best_aim, verdict.missed_aim_from_others);
+  for (rs::Goal goal : goals) {
+    for (rs::Gender gender : genders) {
+      const auto& aim = verdict.best_aim[(goal == rs::Goal::kFatter ? 2 : 0) +
+                                         (gender == rs::Gender::kFemale ? 1 : 0)];
+      std::printf("best aim %-5s %-6s waist %s hips %s thigh %s\n", goal_name(goal),
+                  gender_name(gender), percent(aim[0]).c_str(), percent(aim[1]).c_str(),
+                  percent(aim[2]).c_str());
+    }
   }
   if (!sheet_rows.empty()) {
     int width = 0;

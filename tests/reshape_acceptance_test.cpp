@@ -40,7 +40,12 @@ namespace bodyshape::reshape {
 namespace {
 
 using testdata::Acceptance;
+using testdata::issue_misses;
+using testdata::kWidthNames;
 using testdata::PipelineBody;
+using testdata::Slack;
+using testdata::window_hi;
+using testdata::window_lo;
 
 constexpr Goal kGoals[] = {Goal::kSlimmer, Goal::kFatter};
 constexpr Gender kGenders[] = {Gender::kMale, Gender::kFemale};
@@ -123,10 +128,6 @@ struct WidthTable {
   int in_window = 0;
 };
 
-constexpr const char* kWidthNames[] = {"waist", "hips", "thigh"};
-
-double window_lo(Goal goal) { return goal == Goal::kSlimmer ? -0.20 : 0.10; }
-double window_hi(Goal goal) { return goal == Goal::kSlimmer ? -0.08 : 0.30; }
 std::string kind(Goal goal, Gender gender, int width) {
   return std::string(goal == Goal::kSlimmer ? "best " : "worst ") +
          (gender == Gender::kMale ? "male " : "female ") + kWidthNames[width];
@@ -162,46 +163,6 @@ void expect_medians_as_the_issue_asks(
     EXPECT_GE(std::abs(medians[female + "thigh"]), 1.3 * std::abs(medians[female + "waist"]))
         << what << goal;
   }
-}
-
-// How far past the issue's bounds a reading may lie and still count as met: per width (relative
-// width; for the gender profile, the dominant width's), and whether a width may read as not
-// measurable.
-struct Slack {
-  std::array<double, 3> width = {0, 0, 0};
-  std::array<bool, 3> may_be_lost = {false, false, false};
-};
-
-// The issue's per-photo width and gender checks on one case: `change` per width (NaN: not
-// measurable on the output), `measurable` on the input. Each miss names itself ("hips outside
-// the window", "thigh / waist under 1.3").
-std::vector<std::string> issue_misses(Goal goal, Gender gender, const double (&change)[3],
-                                      const std::optional<float> (&measurable)[3],
-                                      const Slack& slack = {}) {
-  std::vector<std::string> misses;
-  for (int k = 0; k < 3; ++k) {
-    if (!measurable[k]) continue;
-    if (std::isnan(change[k])) {
-      if (!slack.may_be_lost[k]) misses.push_back(std::string(kWidthNames[k]) + " lost");
-    } else if (change[k] < window_lo(goal) - slack.width[k] ||
-               change[k] > window_hi(goal) + slack.width[k]) {
-      misses.push_back(std::string(kWidthNames[k]) + " outside the window");
-    }
-  }
-  auto profile = [&](int dominant, int secondary) {
-    if (std::isnan(change[dominant]) || std::isnan(change[secondary])) return;
-    if (std::abs(change[dominant]) + slack.width[dominant] < 1.3 * std::abs(change[secondary])) {
-      misses.push_back(std::string(kWidthNames[dominant]) + " / " + kWidthNames[secondary] +
-                       " under 1.3");
-    }
-  };
-  if (gender == Gender::kMale) {
-    profile(0, 1);
-  } else {
-    profile(1, 0);
-    profile(2, 0);
-  }
-  return misses;
 }
 
 // The issue's acceptance per photo on the pipeline's re-run, printing the table. DISABLED while
@@ -532,6 +493,42 @@ TEST_F(ReshapeAcceptance, MirroredScaledAndTurnedPhotosChangeAlike) {
   ASSERT_EQ(by_kind.size(), 12u);
   std::printf("copies: far background >= %.1f dB (%s)\n", lowest_background, lowest.c_str());
   expect_medians_as_the_issue_asks(by_kind, "copies, ");
+}
+
+// judge_the_aim, on made-up readings: with no scatter the engine's aim decides, and a kind aimed
+// outside the window is fixed by any aim chosen on its other cases; a scatter as wide as the
+// window misses however the engine aims.
+TEST(JudgeTheAim, TellsTheAimFromTheScatter) {
+  const std::array<std::optional<float>, 3> all = {100.f, 100.f, 100.f};
+  const double nan = std::nan("");
+  std::vector<testdata::WidthCase> cases;
+  for (int photo = 0; photo < 4; ++photo) {
+    // Slimmer male, aimed at a hip change as large as the waist's (the profile's 1.3 missed),
+    // read exactly as aimed.
+    cases.push_back({Goal::kSlimmer, Gender::kMale, {-0.15, -0.15, -0.12}, {-0.15, -0.15, -0.12}, all});
+  }
+  testdata::AimVerdict verdict = testdata::judge_the_aim(cases);
+  EXPECT_EQ(verdict.readings, 12);
+  EXPECT_EQ(verdict.lost, 0);
+  EXPECT_DOUBLE_EQ(verdict.median_abs, 0.0);
+  EXPECT_EQ(verdict.missed, 4);
+  EXPECT_EQ(verdict.missed_best_aim, 0);
+  EXPECT_EQ(verdict.missed_aim_from_others, 0);
+  const auto& aim = verdict.best_aim[0];
+  EXPECT_GE(std::abs(aim[0]), 1.3 * std::abs(aim[1]) - 1e-9);
+
+  // Fattened female, each photo read 25 points off its intent in turn up and down: a waist read
+  // at -12 % or +38 % is outside the 10-30 % window wherever the engine aims.
+  cases.clear();
+  for (int photo = 0; photo < 4; ++photo) {
+    const double off = photo % 2 == 0 ? 0.25 : -0.25;
+    cases.push_back({Goal::kFatter, Gender::kFemale, {0.13, nan, 0.26}, {0.13 + off, nan, 0.26}, all});
+  }
+  verdict = testdata::judge_the_aim(cases);
+  EXPECT_EQ(verdict.readings, 8);
+  EXPECT_NEAR(verdict.p90_abs, 0.25, 1e-9);
+  EXPECT_GE(verdict.missed_best_aim, 4);
+  EXPECT_GE(verdict.missed_aim_from_others, 4);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -188,6 +189,156 @@ inline Acceptance accept(person::PoseEstimator& estimator, const cv::Mat& rgb,
   if (output) *output = std::move(after);
   if (field_out) *field_out = std::move(field);
   return a;
+}
+
+// The issue's window for a width change at intensity 1: 8-20 % slimmer, 10-30 % fatter.
+inline constexpr const char* kWidthNames[] = {"waist", "hips", "thigh"};
+
+inline double window_lo(Goal goal) { return goal == Goal::kSlimmer ? -0.20 : 0.10; }
+inline double window_hi(Goal goal) { return goal == Goal::kSlimmer ? -0.08 : 0.30; }
+
+// How far past the issue's bounds a reading may lie and still count as met: per width (relative
+// width; for the gender profile, the dominant width's), and whether a width may read as not
+// measurable.
+struct Slack {
+  std::array<double, 3> width = {0, 0, 0};
+  std::array<bool, 3> may_be_lost = {false, false, false};
+};
+
+// The issue's per-photo width and gender checks on one case: `change` per width (NaN: not
+// measurable on the output), `measurable` on the input. Each miss names itself ("hips outside
+// the window", "thigh / waist under 1.3").
+inline std::vector<std::string> issue_misses(Goal goal, Gender gender, const double (&change)[3],
+                                             const std::optional<float> (&measurable)[3],
+                                             const Slack& slack = {}) {
+  std::vector<std::string> misses;
+  for (int k = 0; k < 3; ++k) {
+    if (!measurable[k]) continue;
+    if (std::isnan(change[k])) {
+      if (!slack.may_be_lost[k]) misses.push_back(std::string(kWidthNames[k]) + " lost");
+    } else if (change[k] < window_lo(goal) - slack.width[k] ||
+               change[k] > window_hi(goal) + slack.width[k]) {
+      misses.push_back(std::string(kWidthNames[k]) + " outside the window");
+    }
+  }
+  auto profile = [&](int dominant, int secondary) {
+    if (std::isnan(change[dominant]) || std::isnan(change[secondary])) return;
+    if (std::abs(change[dominant]) + slack.width[dominant] < 1.3 * std::abs(change[secondary])) {
+      misses.push_back(std::string(kWidthNames[dominant]) + " / " + kWidthNames[secondary] +
+                       " under 1.3");
+    }
+  };
+  if (gender == Gender::kMale) {
+    profile(0, 1);
+  } else {
+    profile(1, 0);
+    profile(2, 0);
+  }
+  return misses;
+}
+
+// Whether aiming the engine elsewhere would pass more of the issue's per-photo width and gender
+// checks as the re-run reads them. The re-run's readings scatter around the engine's intent (the
+// input's mask warped by the field, read on the input's skeleton): the mask's edge on the output,
+// landmarks that move with a reshaped outline. Each case keeps its own scatter (re-run - intent)
+// while the intent is moved to one aim per goal and gender, searched in whole percents inside the
+// window: the aim that misses least on these very cases (chosen knowing their scatter: a bound no
+// engine can count on), and, for each case, the aim chosen on the other cases of its kind (what
+// retargeting would buy on a photo it was not tuned to).
+struct WidthCase {
+  Goal goal;
+  Gender gender;
+  std::array<double, 3> intent;  // waist, hips, mid-thigh (relative; NaN: not measurable)
+  std::array<double, 3> reread;  // the re-run's readings (NaN: lost)
+  std::array<std::optional<float>, 3> measurable;  // on the input
+};
+struct AimVerdict {
+  int readings = 0, lost = 0;          // widths read on both sides; widths the re-run lost
+  double median_abs = 0, p90_abs = 0;  // |re-run - intent| (relative)
+  int missed = 0;                      // the re-run's misses, as the engine aims
+  int missed_best_aim = 0;             // with the best aim for these cases
+  int missed_aim_from_others = 0;      // with each case's aim chosen on the others
+  std::array<std::array<double, 3>, 4> best_aim{};  // [goal x 2 + gender]: waist, hips, thigh
+};
+
+inline AimVerdict judge_the_aim(const std::vector<WidthCase>& cases) {
+  AimVerdict verdict;
+  auto count_misses = [](const WidthCase& c, const std::array<double, 3>& change) {
+    const double values[3] = {change[0], change[1], change[2]};
+    const std::optional<float> measurable[3] = {c.measurable[0], c.measurable[1], c.measurable[2]};
+    return static_cast<int>(issue_misses(c.goal, c.gender, values, measurable).size());
+  };
+  std::vector<double> magnitudes;
+  for (const WidthCase& c : cases) {
+    verdict.missed += count_misses(c, c.reread);
+    for (int k = 0; k < 3; ++k) {
+      if (!c.measurable[k] || std::isnan(c.intent[k])) continue;
+      if (std::isnan(c.reread[k])) {
+        ++verdict.lost;
+      } else {
+        ++verdict.readings;
+        magnitudes.push_back(std::abs(c.reread[k] - c.intent[k]));
+      }
+    }
+  }
+  std::sort(magnitudes.begin(), magnitudes.end());
+  if (!magnitudes.empty()) {
+    verdict.median_abs = magnitudes[magnitudes.size() / 2];
+    verdict.p90_abs = magnitudes[std::min(magnitudes.size() - 1, magnitudes.size() * 9 / 10)];
+  }
+  for (Goal goal : {Goal::kSlimmer, Goal::kFatter}) {
+    for (Gender gender : {Gender::kMale, Gender::kFemale}) {
+      std::vector<const WidthCase*> kind;
+      for (const WidthCase& c : cases) {
+        if (c.goal == goal && c.gender == gender) kind.push_back(&c);
+      }
+      if (kind.empty()) continue;
+      const int lo = static_cast<int>(std::lround(100 * window_lo(goal)));
+      const int hi = static_cast<int>(std::lround(100 * window_hi(goal)));
+      std::vector<std::array<double, 3>> aims;
+      for (int w = lo; w <= hi; ++w) {
+        for (int h = lo; h <= hi; ++h) {
+          for (int t = lo; t <= hi; ++t) aims.push_back({w / 100.0, h / 100.0, t / 100.0});
+        }
+      }
+      // misses[a][i]: case i read with its own scatter around aim a (an unmeasured intent keeps
+      // the re-run's reading).
+      std::vector<std::vector<int>> misses(aims.size(), std::vector<int>(kind.size()));
+      std::vector<int> total(aims.size(), 0);
+      for (size_t a = 0; a < aims.size(); ++a) {
+        for (size_t i = 0; i < kind.size(); ++i) {
+          const WidthCase& c = *kind[i];
+          std::array<double, 3> reading;
+          for (int k = 0; k < 3; ++k) {
+            reading[k] = std::isnan(c.intent[k]) ? c.reread[k]
+                                                  : aims[a][k] + (c.reread[k] - c.intent[k]);
+          }
+          misses[a][i] = count_misses(c, reading);
+          total[a] += misses[a][i];
+        }
+      }
+      // Among equally good aims, the middle one of the search order.
+      auto best_of = [&](auto&& score) {
+        int least = std::numeric_limits<int>::max();
+        std::vector<size_t> ties;
+        for (size_t a = 0; a < aims.size(); ++a) {
+          const int value = score(a);
+          if (value < least) least = value, ties.clear();
+          if (value == least) ties.push_back(a);
+        }
+        return ties[ties.size() / 2];
+      };
+      const size_t best = best_of([&](size_t a) { return total[a]; });
+      verdict.missed_best_aim += total[best];
+      verdict.best_aim[(goal == Goal::kFatter ? 2 : 0) + (gender == Gender::kFemale ? 1 : 0)] =
+          aims[best];
+      for (size_t i = 0; i < kind.size(); ++i) {
+        const size_t chosen = best_of([&](size_t a) { return total[a] - misses[a][i]; });
+        verdict.missed_aim_from_others += misses[chosen][i];
+      }
+    }
+  }
+  return verdict;
 }
 
 // What the re-run reads when no body changed: the pipeline run on copies of the photo that differ
