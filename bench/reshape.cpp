@@ -11,6 +11,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,6 +79,27 @@ const char* gender_name(rs::Gender gender) {
 }
 
 }  // namespace
+
+// Plan + render of `request` 15 times: the whole times and the plan's alone (ms, each sorted).
+struct RunTimes {
+  std::vector<double> ms, plan_ms;
+};
+RunTimes time_reshape(const td::ReferencePhoto& photo, const rs::ReshapeRequest& request,
+                      std::span<const rs::BodyLandmarks> others = {}) {
+  RunTimes times;
+  for (int run = 0; run < 15; ++run) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto field = rs::plan_reshape(photo.body, photo.mask, photo.rgb.size(), request, others);
+    const auto t1 = std::chrono::steady_clock::now();
+    const cv::Mat after = rs::render_reshape(photo.rgb, *field);
+    const auto t2 = std::chrono::steady_clock::now();
+    times.ms.push_back(std::chrono::duration<double, std::milli>(t2 - t0).count());
+    times.plan_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+  std::sort(times.ms.begin(), times.ms.end());
+  std::sort(times.plan_ms.begin(), times.plan_ms.end());
+  return times;
+}
 
 int main(int argc, char** argv) {
   std::string sheet_path =
@@ -175,8 +197,7 @@ int main(int argc, char** argv) {
               verdict.missed, verdict.missed_best_aim, verdict.missed_aim_from_others);
   for (rs::Goal goal : goals) {
     for (rs::Gender gender : genders) {
-      const auto& aim = verdict.best_aim[(goal == rs::Goal::kFatter ? 2 : 0) +
-                                         (gender == rs::Gender::kFemale ? 1 : 0)];
+      const auto& aim = verdict.best_aim_for(goal, gender);
       std::printf("best aim %-5s %-6s waist %s hips %s thigh %s\n", goal_name(goal),
                   gender_name(gender), percent(aim[0]).c_str(), percent(aim[1]).c_str(),
                   percent(aim[2]).c_str());
@@ -210,18 +231,7 @@ int main(int argc, char** argv) {
     for (cv::Point2f& p : photo->body.px) p = {p.x * sx, p.y * sy};
     for (rs::Goal goal : goals) {
       for (rs::Gender gender : genders) {
-        std::vector<double> ms, plan_ms;
-        for (int run = 0; run < 15; ++run) {
-          const auto t0 = std::chrono::steady_clock::now();
-          auto field = rs::plan_reshape(photo->body, photo->mask, size, {goal, gender, 1.0f});
-          const auto t1 = std::chrono::steady_clock::now();
-          const cv::Mat after = rs::render_reshape(photo->rgb, *field);
-          const auto t2 = std::chrono::steady_clock::now();
-          ms.push_back(std::chrono::duration<double, std::milli>(t2 - t0).count());
-          plan_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-        }
-        std::sort(ms.begin(), ms.end());
-        std::sort(plan_ms.begin(), plan_ms.end());
+        const auto [ms, plan_ms] = time_reshape(*photo, {goal, gender, 1.0f});
         const std::string case_name = std::string("reshape_1920x1080_") + goal_name(goal) + "_" + gender_name(gender);
         std::printf("%-34s %8.1f %8.1f %8.1f %5s %.2f   (plan median %.1f ms)\n", case_name.c_str(),
                     ms.front(), ms[ms.size() / 2], ms.back(), "ms", ms[ms.size() / 2] / 40.0,
@@ -230,31 +240,21 @@ int main(int argc, char** argv) {
     }
     // A crowd far behind (twelve small people in the top corners, out of the field's reach):
     // their face, hands and feet are left out of the plan, so it costs what the person alone does.
+    // Each a copy of the person at 12 %, its landmarks' centre at the corner point.
+    cv::Point2f centre(0, 0);
+    for (const cv::Point2f& p : photo->body.px) centre += p * (1.f / rs::kLandmarkCount);
     std::vector<rs::BodyLandmarks> crowd;
     for (int k = 0; k < 12; ++k) {
       rs::BodyLandmarks small = photo->body;
       const cv::Point2f corner(k < 6 ? 20.f + 50.f * static_cast<float>(k)
                                      : 1600.f + 50.f * static_cast<float>(k - 6), 20.f);
-      for (cv::Point2f& p : small.px) p = corner + 0.12f * (p - cv::Point2f(470, 387));
+      for (cv::Point2f& p : small.px) p = corner + 0.12f * (p - centre);
       crowd.push_back(small);
     }
-    double alone_ms = 0, crowd_ms = 0;
-    for (const bool with_crowd : {false, true}) {
-      std::vector<double> ms;
-      for (int run = 0; run < 15; ++run) {
-        const auto t0 = std::chrono::steady_clock::now();
-        auto field = with_crowd ? rs::plan_reshape(photo->body, photo->mask, size,
-                                                   {rs::Goal::kFatter, rs::Gender::kFemale, 1.0f},
-                                                   crowd)
-                                : rs::plan_reshape(photo->body, photo->mask, size,
-                                                   {rs::Goal::kFatter, rs::Gender::kFemale, 1.0f});
-        const cv::Mat after = rs::render_reshape(photo->rgb, *field);
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                         .count());
-      }
-      std::sort(ms.begin(), ms.end());
-      (with_crowd ? crowd_ms : alone_ms) = ms[ms.size() / 2];
-    }
+    const rs::ReshapeRequest request{rs::Goal::kFatter, rs::Gender::kFemale, 1.0f};
+    const std::vector<double> alone = time_reshape(*photo, request).ms;
+    const std::vector<double> with_crowd = time_reshape(*photo, request, crowd).ms;
+    const double alone_ms = alone[alone.size() / 2], crowd_ms = with_crowd[with_crowd.size() / 2];
     std::printf("%-34s %8.1f ms median with twelve far people, %.1f ms alone: ratio %.2f\n",
                 "reshape_1920x1080_far_crowd", crowd_ms, alone_ms, crowd_ms / alone_ms);
   }

@@ -194,9 +194,9 @@ TEST_F(ReshapeAcceptance, DISABLED_EveryPhotoAsTheIssueAsks) {
           misses.push_back("the pose is no longer found on the output");
           if (!floor.person_lost) beyond.push_back(misses.back());
         } else {
-          const double change[] = {a.waist, a.hips, a.thigh};
-          const std::optional<float> measurable[] = {a.before.waist_px, a.before.hips_px,
-                                                     a.before.thigh_px};
+          const std::array<double, 3> change = {a.waist, a.hips, a.thigh};
+          const std::array<std::optional<float>, 3> measurable = {
+              a.before.waist_px, a.before.hips_px, a.before.thigh_px};
           misses = issue_misses(goal, gender, change, measurable);
           beyond = issue_misses(goal, gender, change, measurable, within_floor);
           if (a.max_landmark_shift > 0.01) {
@@ -236,10 +236,10 @@ TEST_F(ReshapeAcceptance, EngineMeetsTheIssueOnEveryPhotoButTheListed) {
     for (Goal goal : kGoals) {
       for (Gender gender : kGenders) {
         const Acceptance& a = result(name, goal, gender, 1.f);
-        const std::optional<float> before[] = {a.before.waist_px, a.before.hips_px,
-                                               a.before.thigh_px};
+        const std::array<std::optional<float>, 3> before = {a.before.waist_px, a.before.hips_px,
+                                                            a.before.thigh_px};
         const WidthChanges changes = width_changes(a.before, a.warped);
-        const double change[] = {changes.waist, changes.hips, changes.thigh};
+        const std::array<double, 3> change = {changes.waist, changes.hips, changes.thigh};
         for (const std::optional<float>& width : before) checked += width ? 1 : 0;
         const std::string who = name + (goal == Goal::kSlimmer ? " best " : " worst ") +
                                 (gender == Gender::kMale ? "male" : "female") + ": ";

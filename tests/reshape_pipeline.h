@@ -18,6 +18,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "person/person.h"
+#include "reshape/from_person.h"
 #include "reshape/reshape.h"
 #include "reshape_testdata.h"
 
@@ -31,16 +32,6 @@ struct PipelineBody {
   cv::Mat mask;  // CV_32F, that person's mask
   std::vector<BodyLandmarks> others;  // everyone else the pipeline found (kept)
 };
-
-inline BodyLandmarks to_body(const person::Person& p, cv::Size size) {
-  BodyLandmarks body;
-  for (int i = 0; i < kLandmarkCount; ++i) {
-    body.px[i] = {p.landmarks[i].x * static_cast<float>(size.width),
-                  p.landmarks[i].y * static_cast<float>(size.height)};
-    body.visibility[i] = p.landmarks[i].visibility;
-  }
-  return body;
-}
 
 // `near`: on the output, the person closest to the input's (mean distance of the face and
 // shoulder landmarks, and the hips where both runs see them: an upper-body photo's hips are
@@ -57,7 +48,7 @@ inline PipelineBody find_body(person::PoseEstimator& estimator, const cv::Mat& r
   if (near) {
     double best = std::numeric_limits<double>::infinity();
     for (const person::Person& p : pose->persons) {
-      const BodyLandmarks body = to_body(p, rgb.size());
+      const BodyLandmarks body = body_landmarks(p, rgb.size());
       double sum = 0;
       int count = 0;
       for (int i : {0, 2, 5, 7, 8, 11, 12, 23, 24}) {
@@ -72,10 +63,10 @@ inline PipelineBody find_body(person::PoseEstimator& estimator, const cv::Mat& r
   }
   result.found = true;
   result.score = chosen->score;
-  result.body = to_body(*chosen, rgb.size());
+  result.body = body_landmarks(*chosen, rgb.size());
   result.mask = chosen->mask;
   for (const person::Person& p : pose->persons) {
-    if (&p != chosen) result.others.push_back(to_body(p, rgb.size()));
+    if (&p != chosen) result.others.push_back(body_landmarks(p, rgb.size()));
   }
   return result;
 }
@@ -208,8 +199,9 @@ struct Slack {
 // The issue's per-photo width and gender checks on one case: `change` per width (NaN: not
 // measurable on the output), `measurable` on the input. Each miss names itself ("hips outside
 // the window", "thigh / waist under 1.3").
-inline std::vector<std::string> issue_misses(Goal goal, Gender gender, const double (&change)[3],
-                                             const std::optional<float> (&measurable)[3],
+inline std::vector<std::string> issue_misses(Goal goal, Gender gender,
+                                             const std::array<double, 3>& change,
+                                             const std::array<std::optional<float>, 3>& measurable,
                                              const Slack& slack = {}) {
   std::vector<std::string> misses;
   for (int k = 0; k < 3; ++k) {
@@ -258,15 +250,20 @@ struct AimVerdict {
   int missed = 0;                      // the re-run's misses, as the engine aims
   int missed_best_aim = 0;             // with the best aim for these cases
   int missed_aim_from_others = 0;      // with each case's aim chosen on the others
-  std::array<std::array<double, 3>, 4> best_aim{};  // [goal x 2 + gender]: waist, hips, thigh
+  std::array<std::array<double, 3>, 4> best_aim{};  // [kind(goal, gender)]: waist, hips, thigh
+
+  static size_t kind(Goal goal, Gender gender) {
+    return (goal == Goal::kFatter ? 2 : 0) + (gender == Gender::kFemale ? 1 : 0);
+  }
+  const std::array<double, 3>& best_aim_for(Goal goal, Gender gender) const {
+    return best_aim[kind(goal, gender)];
+  }
 };
 
 inline AimVerdict judge_the_aim(const std::vector<WidthCase>& cases) {
   AimVerdict verdict;
   auto count_misses = [](const WidthCase& c, const std::array<double, 3>& change) {
-    const double values[3] = {change[0], change[1], change[2]};
-    const std::optional<float> measurable[3] = {c.measurable[0], c.measurable[1], c.measurable[2]};
-    return static_cast<int>(issue_misses(c.goal, c.gender, values, measurable).size());
+    return static_cast<int>(issue_misses(c.goal, c.gender, change, c.measurable).size());
   };
   std::vector<double> magnitudes;
   for (const WidthCase& c : cases) {
@@ -330,8 +327,7 @@ inline AimVerdict judge_the_aim(const std::vector<WidthCase>& cases) {
       };
       const size_t best = best_of([&](size_t a) { return total[a]; });
       verdict.missed_best_aim += total[best];
-      verdict.best_aim[(goal == Goal::kFatter ? 2 : 0) + (gender == Gender::kFemale ? 1 : 0)] =
-          aims[best];
+      verdict.best_aim[AimVerdict::kind(goal, gender)] = aims[best];
       for (size_t i = 0; i < kind.size(); ++i) {
         const size_t chosen = best_of([&](size_t a) { return total[a] - misses[a][i]; });
         verdict.missed_aim_from_others += misses[chosen][i];

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "api/json_request.h"
+#include "reshape/from_person.h"
 #include "storage/account_store.h"
 
 namespace bodyshape::api {
@@ -72,20 +73,6 @@ std::string future_shape_success_body(std::string_view image_base64) {
   return body;
 }
 
-namespace {
-
-reshape::BodyLandmarks body_landmarks(const person::Person& person, cv::Size image_size) {
-  reshape::BodyLandmarks body;
-  for (int i = 0; i < reshape::kLandmarkCount; ++i) {
-    body.px[i] = {person.landmarks[i].x * static_cast<float>(image_size.width),
-                  person.landmarks[i].y * static_cast<float>(image_size.height)};
-    body.visibility[i] = person.landmarks[i].visibility;
-  }
-  return body;
-}
-
-}  // namespace
-
 Result<cv::Mat> predict_future_shape(person::PoseEstimator& estimator, const cv::Mat& rgb,
                                      const reshape::ReshapeRequest& request,
                                      person::LandmarkModel model, StageSink* stages) {
@@ -97,11 +84,11 @@ Result<cv::Mat> predict_future_shape(person::PoseEstimator& estimator, const cv:
     return make_error(ErrorCode::kNoPerson, "no person's body was found in the image");
   }
   const person::Person& largest = pose->persons.front();
-  const reshape::BodyLandmarks body = body_landmarks(largest, rgb.size());
+  const reshape::BodyLandmarks body = reshape::body_landmarks(largest, rgb.size());
   // The others' face, hands and feet stay as they are (a head leaning on the shoulder).
   std::vector<reshape::BodyLandmarks> others;
   for (size_t k = 1; k < pose->persons.size(); ++k) {
-    others.push_back(body_landmarks(pose->persons[k], rgb.size()));
+    others.push_back(reshape::body_landmarks(pose->persons[k], rgb.size()));
   }
   StageTimer reshape_timer(stages, Stage::kReshape);
   const cv::Mat mask = largest.roi_mask.to_image(person::MaskFormat::kProbabilityU8);

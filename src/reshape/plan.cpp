@@ -209,9 +209,8 @@ void leave_out_the_others_out_of_reach(BodyModel& model, const cv::Mat& off_body
     // off at most (a node whose cell holds any of the body is body): less two cells is a bound.
     // Off the image the edge's distance is read, which is never farther than the point's.
     const float from_body = sample_grid(off_body_px, freeze.center, cell_px) - 2.f * cell;
-    const float widest_fade = std::max(freeze.fade_px, kMaxFade * model.scale_px);
     return std::isfinite(from_body) &&
-           from_body - freeze.radius_px - widest_fade > moves_within;
+           from_body - freeze.radius_px - widest_fade_px(freeze, model.scale_px) > moves_within;
   };
   const auto others = model.frozen.begin() + static_cast<std::ptrdiff_t>(model.own_freezes);
   model.frozen.erase(std::remove_if(others, model.frozen.end(), out_of_reach), model.frozen.end());

@@ -438,7 +438,7 @@ std::vector<float> fades_of_the_freezes(const cv::Mat& dx, const cv::Mat& dy, co
   std::vector<float> fade(model.frozen.size());
   for (size_t k = 0; k < model.frozen.size(); ++k) {
     const Freeze& frozen = model.frozen[k];
-    const float widest = std::max(frozen.fade_px, kMaxFade * model.scale_px);
+    const float widest = widest_fade_px(frozen, model.scale_px);
     // Fattening, a hand moves no farther than its widest fade carries from still background
     // within kFreezeEdgeSlope. Pushed farther by a fattening hip (intensity 2: 60 px where the
     // fade could carry 23), the fade folded at its edge, the repair left lumps in the hip and the
@@ -460,8 +460,6 @@ std::vector<float> fades_of_the_freezes(const cv::Mat& dx, const cv::Mat& dy, co
         most = std::max(most, static_cast<float>(cv::norm(d - translation[k])));
       }
     }
-    // Never wider than kMaxFade x scale, so a hand carried far by the torso drags no large disc
-    // of background (or the face) along.
     fade[k] = std::clamp(kSmoothstepSteepest * most / kFreezeEdgeSlope, frozen.fade_px, widest);
   }
   return fade;

@@ -2,6 +2,7 @@
 // coarse grid, the face, hands and feet frozen, folds repaired. Internal to src/reshape.
 #pragma once
 
+#include <algorithm>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -10,8 +11,13 @@
 
 namespace bodyshape::reshape {
 
-// The widest fade around a freeze, as a fraction of the body scale (see rasterize).
-constexpr float kMaxFade = 0.4f;
+// The widest a freeze's fade may grow (px; rasterize widens it to keep its edge fold-free): its
+// own fade, or 0.4 x the body scale, so a hand carried far by the torso drags no large disc of
+// background (or the face) along.
+inline float widest_fade_px(const Freeze& freeze, float body_scale_px) {
+  constexpr float kMaxFade = 0.4f;
+  return std::max(freeze.fade_px, kMaxFade * body_scale_px);
+}
 
 // At each grid node, how far (px) it lies outside the person mask (0 inside), to a cell: a node
 // whose cell holds any of the body counts as body (a thin arm stays body), and the distance is
